@@ -1,0 +1,155 @@
+"""Knowledge directory → validated ``KnowledgeBase``, or every error found, each with file and line.
+
+Layout of a knowledge directory: ``vendors.yaml`` and ``models/*.yaml`` (one file per vendor by
+convention), each a YAML list of entries. All files are read and all errors collected before anything is
+built, so a broken edit is reported in full and never half-applied.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.kb.errors import KnowledgeError, KnowledgeLoadError
+from bot.kb.names import fold_name
+from bot.kb.schema import Model, Vendor
+from bot.kb.snapshot import KnowledgeBase
+from bot.kb.yamlfile import YamlDocument, duplicate_keys, node_line, read_yaml
+
+EntryT = TypeVar("EntryT", bound=BaseModel)
+
+_PROBLEMS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "missing": lambda e: "required field is missing",
+    "extra_forbidden": lambda e: "unknown field",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Located(Generic[EntryT]):
+    """A validated entry and where it was written."""
+
+    entry: EntryT
+    file: str
+    node: yaml.Node
+
+    def line(self, *path: int | str) -> int:
+        return node_line(self.node, path)
+
+    def error(self, field: str, problem: str) -> KnowledgeError:
+        path = tuple(int(part) if part.isdigit() else part for part in field.split("."))
+        return KnowledgeError(self.file, problem, self.line(*path), getattr(self.entry, "name", None), field)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line()}"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    describe = _PROBLEMS.get(error["type"])
+    if describe is not None:
+        return describe(error)
+    message = str(error["ctx"]["error"]) if error["type"] == "value_error" else str(error["msg"])
+    if "input" in error and error["type"] not in ("model_type", "model_attributes_type"):
+        shown = repr(error["input"])
+        message += f" (got {shown[:60] + '…' if len(shown) > 60 else shown})"
+    return message
+
+
+def read_entries(
+    path: Path, shown: str, schema: type[EntryT], what: str, errors: list[KnowledgeError]
+) -> list[Located[EntryT]]:
+    """Validate every entry of a YAML list file against ``schema``; append problems to ``errors``."""
+    document = read_yaml(path, shown)
+    if not isinstance(document, YamlDocument):
+        errors.extend(document)
+        return []
+    errors.extend(
+        KnowledgeError(shown, f"key {key!r} appears twice in one entry", line)
+        for key, line in duplicate_keys(document.node)
+    )
+    if not isinstance(document.data, list):
+        found = type(document.data).__name__.replace("dict", "mapping").replace("str", "text")
+        errors.append(
+            KnowledgeError(shown, f"expected a list of {what}, found a {found}", node_line(document.node, ()))
+        )
+        return []
+    entries: list[Located[EntryT]] = []
+    for index, (item, item_node) in enumerate(zip(document.data, document.node.value, strict=True)):
+        name = item.get("name") if isinstance(item, dict) else None
+        label = name if isinstance(name, str) else f"#{index + 1}"
+        try:
+            entries.append(Located(schema.model_validate(item), shown, item_node))
+        except ValidationError as exc:
+            for problem in exc.errors(include_url=False):
+                loc = tuple(problem["loc"])
+                errors.append(
+                    KnowledgeError(
+                        shown,
+                        _describe(problem),
+                        node_line(item_node, loc),
+                        label,
+                        ".".join(str(part) for part in loc) or None,
+                    )
+                )
+    return entries
+
+
+def _check_ids(models: list[Located[Model]], errors: list[KnowledgeError]) -> None:
+    owner: dict[str, Located[Model]] = {}
+    for located in models:
+        first = owner.setdefault(located.entry.id, located)
+        if first is not located:
+            errors.append(
+                located.error("id", f"{located.entry.id!r} is already used by {first.entry.name!r} ({first.where})")
+            )
+
+
+def _check_names(models: list[Located[Model]], vendors: list[Located[Vendor]], errors: list[KnowledgeError]) -> None:
+    """A folded name or alias must lead to exactly one model or vendor, or lookups become guesses."""
+    owner: dict[str, Located[Any]] = {}
+    for located in [*models, *vendors]:
+        entry = located.entry
+        names = [("name", entry.name)]
+        if isinstance(entry, Vendor):
+            names.append(("name_zh", entry.name_zh))
+        names += [(f"aliases.{index}", alias) for index, alias in enumerate(entry.aliases)]
+        for field, name in names:
+            first = owner.setdefault(fold_name(name), located)
+            if first is not located:
+                errors.append(located.error(field, f"{name!r} also names {first.entry.name!r} ({first.where})"))
+
+
+def _check_models(
+    models: list[Located[Model]], vendor_names: set[str], errors: list[KnowledgeError], shown_vendors: str
+) -> None:
+    for located in models:
+        model = located.entry
+        if model.vendor not in vendor_names:
+            errors.append(located.error("vendor", f"unknown vendor {model.vendor!r} (not in {shown_vendors})"))
+        if not model.dates_in_year:
+            errors.append(located.error("released", "no release, milestone or GA date in 2025"))
+
+
+def load_knowledge(directory: Path | str) -> KnowledgeBase:
+    """Read and validate the whole knowledge directory; raise ``KnowledgeLoadError`` listing every error."""
+    root = Path(directory)
+    errors: list[KnowledgeError] = []
+    if not root.is_dir():
+        raise KnowledgeLoadError([KnowledgeError(str(root), "knowledge directory not found")])
+
+    vendors_path = root / "vendors.yaml"
+    vendors = read_entries(vendors_path, str(vendors_path), Vendor, "vendors", errors)
+    model_paths = sorted((root / "models").glob("*.yaml"))
+    if not model_paths:
+        errors.append(KnowledgeError(str(root / "models"), "no model files (*.yaml) found"))
+    models = [located for path in model_paths for located in read_entries(path, str(path), Model, "models", errors)]
+
+    _check_ids(models, errors)
+    _check_names(models, vendors, errors)
+    _check_models(models, {v.entry.name for v in vendors}, errors, str(vendors_path))
+    if errors:
+        raise KnowledgeLoadError(errors)
+    return KnowledgeBase.build((m.entry for m in models), (v.entry for v in vendors))

@@ -1,0 +1,200 @@
+"""Pydantic models of the knowledge files: the single definition of what a valid entry is.
+
+Strict types everywhere (``context_window: "1M"`` is an error, not a coercion); dates are the one lax
+field because YAML files spell them as text. The JSON Schema that editors use is generated from here.
+"""
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from bot.kb.names import fold_name
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+_HTTPS_URL = re.compile(r"https://[^\s/$.?#][^\s]*")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _https_url(value: str) -> str:
+    if not _HTTPS_URL.fullmatch(value):
+        raise ValueError("must be an https:// URL")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.fullmatch(value) or len(value) > 40:
+        raise ValueError("must be at most 40 lowercase letters, digits and single hyphens")
+    return value
+
+
+HttpsUrl = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    AfterValidator(_https_url),
+    Field(json_schema_extra={"pattern": "^https://"}),
+]
+Day = Annotated[date, Strict(False)]
+ModelId = Annotated[
+    str, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 40})
+]
+
+ModelType = Literal["llm", "multimodal-llm", "image", "video", "audio", "embedding", "other"]
+Modality = Literal["text", "image", "audio", "video", "pdf", "embedding"]
+Access = Literal["api", "app", "cloud", "weights"]
+Reasoning = bool | Literal["hybrid", "variants"] | None
+
+# Words that name a kind of model rather than one model: as an alias they would hijack ordinary questions.
+GENERIC_WORDS = frozenset(
+    fold_name(w)
+    for w in [
+        "ai",
+        "model",
+        "open",
+        "source",
+        "openweights",
+        "thinking",
+        "reasoning",
+        "reasoner",
+        "image",
+        "video",
+        "audio",
+        "voice",
+        "embedding",
+        "chat",
+        "instruct",
+        "base",
+        "pro",
+        "max",
+        "mini",
+        "nano",
+        "flash",
+        "lite",
+        "turbo",
+        "preview",
+        "experimental",
+        "exp",
+        "latest",
+        "new",
+        "fast",
+        "plus",
+        "ultra",
+        "small",
+        "medium",
+        "large",
+        "模型",
+        "开源",
+        "推理",
+        "图像",
+        "视频",
+        "语音",
+        "最新",
+    ]
+)
+
+YEAR = 2025
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+
+def _check_aliases(aliases: tuple[str, ...]) -> tuple[str, ...]:
+    for alias in aliases:
+        key = fold_name(alias)
+        if len(key) < 2:
+            raise ValueError(f"alias {alias!r} is too short to identify anything")
+        if key in GENERIC_WORDS:
+            raise ValueError(f"alias {alias!r} is a common word, not a name")
+    return aliases
+
+
+Aliases = Annotated[tuple[Text, ...], Strict(False), AfterValidator(_check_aliases)]
+
+
+class Milestone(_Strict):
+    """A dated step in a model's life (experimental, paid preview, GA ...)."""
+
+    date: Day
+    stage: Text
+
+
+class Model(_Strict):
+    """One AI model: the fact sheet's fields, plus id, aliases and the prose the bot shows."""
+
+    id: ModelId = Field(description="Stable URL-safe slug used in buttons and deep links")
+    name: Text = Field(description="Official name, exactly as in the fact sheet")
+    aliases: Aliases = ()
+    vendor: Text = Field(description="The vendor's `name` from vendors.yaml")
+    family: Text | None
+    released: Day = Field(description="First public availability in any form")
+    ga: Day | None = Field(description="Later general availability, if different")
+    milestones: Annotated[tuple[Milestone, ...], Strict(False)] | None
+    type: ModelType
+    reasoning: Reasoning = Field(description="true, false, hybrid (switchable) or variants (separate editions)")
+    open_weights: bool
+    license: Text | None
+    params_total: Text | None
+    params_active: Text | None
+    architecture: Text | None
+    context_window: Annotated[int, Field(gt=0)] | None
+    max_output: Annotated[int, Field(gt=0)] | None
+    input_modalities: Annotated[tuple[Modality, ...], Strict(False), Field(min_length=1)]
+    output_modalities: Annotated[tuple[Modality, ...], Strict(False), Field(min_length=1)]
+    sizes: Annotated[tuple[Text, ...], Strict(False)] | None
+    access: Annotated[tuple[Access, ...], Strict(False)]
+    source: HttpsUrl
+    summary_zh: Text
+    summary_en: Text
+    highlights_zh: Annotated[tuple[Text, ...], Strict(False), Field(min_length=2, max_length=4)]
+    highlights_en: Annotated[tuple[Text, ...], Strict(False), Field(min_length=2, max_length=4)]
+
+    @field_validator("ga")
+    @classmethod
+    def _ga_not_before_release(cls, ga: date | None, info: ValidationInfo) -> date | None:
+        released = info.data.get("released")
+        if ga is not None and released is not None and ga < released:
+            raise ValueError(f"ga {ga} is before released {released}")
+        return ga
+
+    @field_validator("highlights_en")
+    @classmethod
+    def _highlights_pair_up(cls, en: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        zh = info.data.get("highlights_zh")
+        if zh is not None and len(zh) != len(en):
+            raise ValueError(f"{len(en)} English highlights but {len(zh)} Chinese ones")
+        return en
+
+    @property
+    def dates(self) -> tuple[tuple[date, str], ...]:
+        """Every dated step (release, milestones, GA), earliest first, one per distinct date."""
+        steps: dict[date, str] = {self.released: "released"}
+        for milestone in self.milestones or ():
+            steps.setdefault(milestone.date, milestone.stage)
+        if self.ga is not None:
+            steps[self.ga] = "GA"
+        return tuple(sorted(steps.items()))
+
+    @property
+    def dates_in_year(self) -> tuple[tuple[date, str], ...]:
+        return tuple((day, stage) for day, stage in self.dates if day.year == YEAR)
+
+
+class Vendor(_Strict):
+    """An organisation behind models; aliases are the brands people use for it in questions."""
+
+    name: Text
+    name_zh: Text
+    aliases: Aliases = ()
+    country: Text
+    homepage: HttpsUrl

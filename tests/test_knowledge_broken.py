@@ -1,0 +1,213 @@
+"""Every kind of broken knowledge file is refused with a message naming file, line, entry and field."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.kb import KnowledgeLoadError, load_knowledge
+from bot.kb.yamlfile import MAX_FILE_BYTES
+from tests.conftest import ROOT
+
+VALID = """\
+- id: test-model
+  name: Test Model
+  aliases: [Testmodel Alpha]
+  vendor: Google
+  family: null
+  released: 2025-05-01
+  ga: null
+  milestones: null
+  type: llm
+  reasoning: false
+  open_weights: true
+  license: Apache-2.0
+  params_total: 7B
+  params_active: null
+  architecture: null
+  context_window: 32768
+  max_output: null
+  input_modalities: [text]
+  output_modalities: [text]
+  sizes: null
+  access: [weights]
+  source: https://example.org/test-model
+  summary_zh: 测试用模型。
+  summary_en: A model for tests.
+  highlights_zh: [一, 二]
+  highlights_en: [one, two]
+"""
+
+Writer = Callable[[str, str | bytes], Path]
+
+
+def errors_of(directory: Path) -> list[str]:
+    with pytest.raises(KnowledgeLoadError) as caught:
+        load_knowledge(directory)
+    return [str(error) for error in caught.value.errors]
+
+
+def test_the_template_itself_is_valid(knowledge_copy: Path, write_file: Writer) -> None:
+    write_file("models/test.yaml", VALID)
+    assert load_knowledge(knowledge_copy).by_id["test-model"].name == "Test Model"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(
+            VALID.replace("  ga: null", "  ga: [unclosed"),
+            "test.yaml:8: YAML syntax error: did not find expected ',' or ']' "
+            "(while parsing a flow sequence that starts on line 7)",
+            id="syntax",
+        ),
+        pytest.param(VALID.replace("  type: llm", "\ttype: llm"), "test.yaml:9: indented with a tab", id="tab"),
+        pytest.param("", "test.yaml: file is empty", id="empty"),
+        pytest.param("# only a comment\n\n", "test.yaml: file is empty", id="only-comments"),
+        pytest.param(
+            "name: Test\nvendor: Google\n", "test.yaml:1: expected a list of models, found a mapping", id="mapping"
+        ),
+        pytest.param(
+            VALID.replace("  vendor: Google\n", ""),
+            "test.yaml:1: entry 'Test Model': vendor: required field is missing",
+            id="missing-field",
+        ),
+        pytest.param(
+            VALID.replace("  type: llm", "  type: llm\n  price: 3"),
+            "test.yaml:10: entry 'Test Model': price: unknown field",
+            id="unknown-field",
+        ),
+        pytest.param(
+            VALID.replace("context_window: 32768", 'context_window: "1M"'),
+            "test.yaml:16: entry 'Test Model': context_window: Input should be a valid integer (got '1M')",
+            id="wrong-type",
+        ),
+        pytest.param(
+            VALID.replace("released: 2025-05-01", "released: 2025-02-30"),
+            "test.yaml:6: entry 'Test Model': released: Input should be a valid date",
+            id="impossible-date",
+        ),
+        pytest.param(
+            VALID.replace("vendor: Google", "vendor: Googel"),
+            "test.yaml:4: entry 'Test Model': vendor: unknown vendor 'Googel'",
+            id="unknown-vendor",
+        ),
+        pytest.param(
+            VALID.replace("released: 2025-05-01", "released: 2024-05-01"),
+            "test.yaml:6: entry 'Test Model': released: no release, milestone or GA date in 2025",
+            id="no-2025-date",
+        ),
+        pytest.param(
+            VALID.replace("ga: null", "ga: 2025-04-01"),
+            "test.yaml:7: entry 'Test Model': ga: ga 2025-04-01 is before released 2025-05-01",
+            id="ga-before-release",
+        ),
+        pytest.param(
+            VALID.replace("https://example.org", "http://example.org"),
+            "test.yaml:22: entry 'Test Model': source: must be an https:// URL",
+            id="plain-http",
+        ),
+        pytest.param(
+            VALID.replace("type: llm", "type: chatbot"),
+            "test.yaml:9: entry 'Test Model': type: Input should be 'llm'",
+            id="type-enum",
+        ),
+        pytest.param(
+            VALID.replace("[Testmodel Alpha]", "[Thinking]"),
+            "test.yaml:3: entry 'Test Model': aliases: alias 'Thinking' is a common word",
+            id="generic-alias",
+        ),
+        pytest.param(
+            VALID.replace("  license: Apache-2.0", "  license: Apache-2.0\n  license: MIT"),
+            "test.yaml:13: key 'license' appears twice",
+            id="duplicate-key",
+        ),
+        pytest.param(
+            "- !!python/object/apply:os.system [echo pwned]\n",
+            "test.yaml:1: could not determine a constructor"
+            " for the tag 'tag:yaml.org,2002:python/object/apply:os.system'",
+            id="python-tag",
+        ),
+    ],
+)
+def test_broken_file_is_reported(knowledge_copy: Path, write_file: Writer, content: str, expected: str) -> None:
+    write_file("models/test.yaml", content)
+    errors = errors_of(knowledge_copy)
+    assert any(expected in error for error in errors), errors
+
+
+def test_python_tag_runs_nothing(knowledge_copy: Path, write_file: Writer, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    write_file("models/test.yaml", f"- !!python/object/apply:os.system ['touch {marker}']\n")
+    errors = errors_of(knowledge_copy)
+    assert any("only plain YAML data is allowed" in e for e in errors)
+    assert not marker.exists()
+
+
+def test_invalid_utf8(knowledge_copy: Path, write_file: Writer) -> None:
+    write_file("models/test.yaml", VALID.encode().replace(b"A model for tests.", b"A model \xff\xfe for tests."))
+    assert "test.yaml:24: not valid UTF-8 (byte 0xff)" in "\n".join(errors_of(knowledge_copy))
+
+
+def test_oversized_file_is_refused_before_parsing(knowledge_copy: Path, write_file: Writer) -> None:
+    write_file("models/test.yaml", "- [" + "x, " * (MAX_FILE_BYTES // 3) + "]\n")
+    errors = errors_of(knowledge_copy)
+    assert any("over the 5 MB limit; not read" in e for e in errors), errors
+
+
+def test_duplicate_id_across_files(knowledge_copy: Path, write_file: Writer) -> None:
+    write_file("models/test.yaml", VALID.replace("id: test-model", "id: gemini-2-5-pro"))
+    errors = errors_of(knowledge_copy)
+    assert any(
+        "test.yaml:1: entry 'Test Model': id: 'gemini-2-5-pro' is already used by 'Gemini 2.5 Pro' (" in e
+        and "google.yaml:" in e
+        for e in errors
+    ), errors
+
+
+def test_alias_collision_after_folding(knowledge_copy: Path, write_file: Writer) -> None:
+    write_file("models/test.yaml", VALID.replace("[Testmodel Alpha]", "[Testmodel Alpha, gpt 4.1]"))
+    errors = errors_of(knowledge_copy)
+    assert any("entry 'Test Model': aliases.1: 'gpt 4.1' also names 'GPT-4.1'" in e for e in errors), errors
+
+
+def test_every_error_is_listed_not_just_the_first(knowledge_copy: Path, write_file: Writer) -> None:
+    second = VALID.replace("test-model", "second").replace("Test Model", "Second").replace("Testmodel Alpha", "Zweite")
+    write_file(
+        "models/test.yaml", VALID.replace("type: llm", "type: 3") + second.replace("vendor: Google", "vendor: Nobody")
+    )
+    write_file("models/other.yaml", "")
+    errors = errors_of(knowledge_copy)
+    assert len(errors) >= 3
+    assert any("other.yaml: file is empty" in e for e in errors)
+    assert any("vendor: unknown vendor 'Nobody'" in e for e in errors)
+    assert any("type: Input should be" in e for e in errors)
+
+
+def test_missing_vendors_file(knowledge_copy: Path) -> None:
+    (knowledge_copy / "vendors.yaml").unlink()
+    assert any("vendors.yaml: cannot read file" in e for e in errors_of(knowledge_copy))
+
+
+def _run_check(directory: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "check", str(directory)], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def test_check_command_on_the_real_knowledge() -> None:
+    result = _run_check(ROOT / "knowledge")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok: 178 models, 29 vendors, 92 with open weights, dates 2024-12-11 … 2026-01-22"
+
+
+def test_check_command_lists_errors_and_fails(knowledge_copy: Path, write_file: Writer) -> None:
+    write_file("models/test.yaml", VALID.replace("context_window: 32768", 'context_window: "1M"'))
+    result = _run_check(knowledge_copy)
+    assert result.returncode == 1
+    assert "test.yaml:16: entry 'Test Model': context_window: Input should be a valid integer" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -23,7 +23,8 @@ def main() -> None:
         knowledge = load_knowledge(KNOWLEDGE)
         timings.append((time.perf_counter() - start) * 1000)
     print(f"load_knowledge: {knowledge.summary()}")
-    print(f"  {runs} runs: median {statistics.median(timings):.1f} ms, min {min(timings):.1f} ms, max {max(timings):.1f} ms")
+    median, low, high = statistics.median(timings), min(timings), max(timings)
+    print(f"  {runs} runs: median {median:.1f} ms, min {low:.1f} ms, max {high:.1f} ms")
 
 
 if __name__ == "__main__":

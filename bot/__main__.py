@@ -7,11 +7,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from bot.kb import KnowledgeLoadError, load_knowledge
-from bot.kb.schema import Model, Vendor
+from bot.kb.schema import Lexicon, Model, Vendor
 
 DEFAULT_KNOWLEDGE_DIR = "knowledge"
-SCHEMAS = {"models": Model, "vendors": Vendor}
+SCHEMAS: dict[str, type[BaseModel]] = {"models": Model, "vendors": Vendor, "intents": Lexicon}
 
 
 def _knowledge_dir(arg: str | None) -> Path:
@@ -31,8 +33,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def json_schema(kind: str) -> dict:
-    """The JSON Schema of one kind of knowledge file (a YAML list of entries)."""
+    """The JSON Schema of one kind of knowledge file (a YAML list of entries, or the intents mapping)."""
     schema = SCHEMAS[kind].model_json_schema()
+    if kind == "intents":
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
     items = {"$ref": f"#/$defs/{SCHEMAS[kind].__name__}"}
     defs = {**schema.pop("$defs", {}), SCHEMAS[kind].__name__: schema}
     return {

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.kb.errors import KnowledgeError, KnowledgeLoadError
 from bot.kb.names import fold_name
-from bot.kb.schema import Model, Vendor
+from bot.kb.schema import Lexicon, Model, Vendor
 from bot.kb.snapshot import KnowledgeBase
 from bot.kb.yamlfile import YamlDocument, duplicate_keys, node_line, read_yaml
 
@@ -58,6 +58,37 @@ def _describe(error: dict[str, Any]) -> str:
     return message
 
 
+def _validation_errors(
+    exc: ValidationError, shown: str, node: yaml.Node, label: str | None, prefix: tuple[int | str, ...] = ()
+) -> list[KnowledgeError]:
+    errors = []
+    for problem in exc.errors(include_url=False):
+        loc = tuple(problem["loc"])
+        field = ".".join(str(part) for part in loc) or None
+        errors.append(KnowledgeError(shown, _describe(problem), node_line(node, loc), label, field))
+    return errors
+
+
+def read_mapping(path: Path, shown: str, schema: type[EntryT], errors: list[KnowledgeError]) -> EntryT | None:
+    """Validate a file that is one mapping (such as intents.yaml) against ``schema``."""
+    document = read_yaml(path, shown)
+    if not isinstance(document, YamlDocument):
+        errors.extend(document)
+        return None
+    errors.extend(_duplicate_key_errors(document, shown))
+    try:
+        return schema.model_validate(document.data)
+    except ValidationError as exc:
+        errors.extend(_validation_errors(exc, shown, document.node, None))
+        return None
+
+
+def _duplicate_key_errors(document: YamlDocument, shown: str) -> list[KnowledgeError]:
+    return [
+        KnowledgeError(shown, f"key {key!r} appears twice in one entry", line) for key, line in duplicate_keys(document.node)
+    ]
+
+
 def read_entries(
     path: Path, shown: str, schema: type[EntryT], what: str, errors: list[KnowledgeError]
 ) -> list[Located[EntryT]]:
@@ -66,10 +97,7 @@ def read_entries(
     if not isinstance(document, YamlDocument):
         errors.extend(document)
         return []
-    errors.extend(
-        KnowledgeError(shown, f"key {key!r} appears twice in one entry", line)
-        for key, line in duplicate_keys(document.node)
-    )
+    errors.extend(_duplicate_key_errors(document, shown))
     if not isinstance(document.data, list):
         found = type(document.data).__name__.replace("dict", "mapping").replace("str", "text")
         errors.append(
@@ -83,17 +111,7 @@ def read_entries(
         try:
             entries.append(Located(schema.model_validate(item), shown, item_node))
         except ValidationError as exc:
-            for problem in exc.errors(include_url=False):
-                loc = tuple(problem["loc"])
-                errors.append(
-                    KnowledgeError(
-                        shown,
-                        _describe(problem),
-                        node_line(item_node, loc),
-                        label,
-                        ".".join(str(part) for part in loc) or None,
-                    )
-                )
+            errors.extend(_validation_errors(exc, shown, item_node, label))
     return entries
 
 
@@ -147,9 +165,19 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         errors.append(KnowledgeError(str(root / "models"), "no model files (*.yaml) found"))
     models = [located for path in model_paths for located in read_entries(path, str(path), Model, "models", errors)]
 
+    intents_path = root / "intents.yaml"
+    lexicon = read_mapping(intents_path, str(intents_path), Lexicon, errors)
+    if lexicon is not None:
+        families = {m.entry.family for m in models}
+        errors.extend(
+            KnowledgeError(str(intents_path), f"unknown family {family!r}", None, None, f"family_aliases.{family}")
+            for family in lexicon.family_aliases
+            if family not in families
+        )
+
     _check_ids(models, errors)
     _check_names(models, vendors, errors)
     _check_models(models, {v.entry.name for v in vendors}, errors, str(vendors_path))
-    if errors:
+    if errors or lexicon is None:
         raise KnowledgeLoadError(errors)
-    return KnowledgeBase.build((m.entry for m in models), (v.entry for v in vendors))
+    return KnowledgeBase.build((m.entry for m in models), (v.entry for v in vendors), lexicon)

@@ -198,3 +198,77 @@ class Vendor(_Strict):
     aliases: Aliases = ()
     country: Text
     homepage: HttpsUrl
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    return pattern
+
+
+Phrases = Annotated[tuple[Text, ...], Strict(False)]
+Regexes = Annotated[tuple[Annotated[str, AfterValidator(_compiles)], ...], Strict(False)]
+FieldName = Literal["price", "context_window", "max_output", "params", "license", "released", "modalities", "reasoning"]
+Metric = Literal["context_window", "max_output", "params_total"]
+
+
+class PhraseRule(_Strict):
+    phrases: Phrases = ()
+    regex: Regexes = ()
+
+
+class LegacyModels(_Strict):
+    names: Phrases
+
+
+class LatestWords(_Strict):
+    phrases: Phrases
+    count_regex: Regexes = Field(description="Each regex's first group is how many models were asked for")
+
+
+class SuperlativeWords(_Strict):
+    extreme: Phrases
+    oldest: Phrases
+    metrics: dict[Metric, Phrases]
+
+
+class OpenWeightsWords(_Strict):
+    open: Phrases
+    closed: Phrases
+
+
+class InputModalityWords(_Strict):
+    cue: Phrases
+    words: dict[Modality, Phrases]
+
+
+class TimeWords(_Strict):
+    months: dict[Annotated[int, Field(ge=1, le=12)], Phrases]
+    quarters: dict[Annotated[int, Field(ge=1, le=4)], Phrases]
+    halves: dict[Annotated[int, Field(ge=1, le=2)], Phrases]
+    month_regex: Regexes = Field(description="Each regex's first group is a month number")
+
+
+class Lexicon(_Strict):
+    """knowledge/intents.yaml: the words and patterns behind every intent, tunable without code."""
+
+    help: PhraseRule
+    out_of_scope_topics: PhraseRule
+    legacy_models: LegacyModels
+    filler: Phrases
+    conjunctions: Phrases
+    compare: PhraseRule
+    count: PhraseRule
+    latest: LatestWords
+    superlative: SuperlativeWords
+    fields: dict[FieldName, Phrases]
+    list_words: Phrases
+    family_cue: Phrases
+    family_aliases: dict[str, Phrases]
+    open_weights: OpenWeightsWords
+    reasoning: Phrases
+    types: dict[ModelType, Phrases]
+    input_modalities: InputModalityWords
+    time: TimeWords

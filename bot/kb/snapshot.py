@@ -11,7 +11,7 @@ from datetime import date
 from types import MappingProxyType
 
 from bot.kb.names import fold_name
-from bot.kb.schema import Model, Vendor
+from bot.kb.schema import Lexicon, Model, Vendor
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,7 @@ class KnowledgeBase:
 
     models: tuple[Model, ...]
     vendors: tuple[Vendor, ...]
+    lexicon: Lexicon = field(repr=False)
     by_id: Mapping[str, Model] = field(repr=False)
     by_key: Mapping[str, Model] = field(repr=False)
     vendor_by_name: Mapping[str, Vendor] = field(repr=False)
@@ -43,7 +44,7 @@ class KnowledgeBase:
     by_month: Mapping[str, tuple[DatedModel, ...]] = field(repr=False)
 
     @classmethod
-    def build(cls, models: Iterable[Model], vendors: Iterable[Vendor]) -> "KnowledgeBase":
+    def build(cls, models: Iterable[Model], vendors: Iterable[Vendor], lexicon: Lexicon) -> "KnowledgeBase":
         """Index already validated entries (the loader checks the cross-file rules first)."""
         ordered = tuple(sorted(models, key=lambda m: (m.released, m.name.casefold())))
         vendor_list = tuple(vendors)
@@ -65,6 +66,7 @@ class KnowledgeBase:
         return cls(
             models=ordered,
             vendors=vendor_list,
+            lexicon=lexicon,
             by_id=MappingProxyType({m.id: m for m in ordered}),
             by_key=MappingProxyType(by_key),
             vendor_by_name=MappingProxyType({v.name: v for v in vendor_list}),

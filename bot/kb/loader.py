@@ -85,7 +85,8 @@ def read_mapping(path: Path, shown: str, schema: type[EntryT], errors: list[Know
 
 def _duplicate_key_errors(document: YamlDocument, shown: str) -> list[KnowledgeError]:
     return [
-        KnowledgeError(shown, f"key {key!r} appears twice in one entry", line) for key, line in duplicate_keys(document.node)
+        KnowledgeError(shown, f"key {key!r} appears twice in one entry", line)
+        for key, line in duplicate_keys(document.node)
     ]
 
 

@@ -1,0 +1,192 @@
+"""Names in a question → the models, families and vendors they mean (and pre-2025 models we do not cover).
+
+Exact first: the question is folded like the alias index (case, width, spaces, hyphens, dots) and scanned
+for the longest known name at each word boundary, so ``gpt 4.1``, ``GPT-4.1`` and ``gpt4.1`` all hit one
+dictionary key. A version never matches half-way: ``gpt-5.1`` cannot be read as ``gpt-5``, nor ``o3-mini`` as
+``o3``, because the scan only stops where a word ends and ``.`` between two digits joins a version.
+
+Then typos: a leftover word that is not a known word is replaced by the closest name word (rapidfuzz, with a
+score threshold and a margin over the runner-up) and the scan runs again. Digits are never corrected, so a
+typo fix can never change a version. What still does not resolve is looked up word by word in a token index
+("opus" → Claude Opus 4, 4.1, 4.5), which gives the candidates for "did you mean …?".
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.kb import KnowledgeBase
+from bot.kb.names import fold_name
+from bot.kb.schema import Model
+
+Kind = Literal["model", "family", "vendor", "legacy"]
+KIND_ORDER: tuple[Kind, ...] = ("model", "family", "vendor", "legacy")
+
+_SEPARATORS = frozenset(" -‐‑‒–—_.·・")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[a-z0-9]+(?:[.+][a-z0-9]+)*|[\u3400-\u9fff]+")
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
+
+TYPO_MIN_LENGTH = 4
+TYPO_MIN_SCORE = 75.0
+TYPO_MIN_MARGIN = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: Kind
+    value: str  # a model id, family name, vendor name or legacy model name
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A known name found in the question, with every thing it can mean (most specific first)."""
+
+    start: int
+    end: int
+    targets: tuple[Target, ...]
+
+    def first(self, *kinds: Kind) -> Target | None:
+        return next((t for t in self.targets if t.kind in kinds), None)
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(_CJK.match(char))
+
+
+def _fold_with_positions(text: str) -> tuple[str, list[int], list[bool]]:
+    """The folded text, each folded char's index in ``text``, and which folded positions are word boundaries."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char not in _SEPARATORS:
+            chars.append(char)
+            origin.append(index)
+    boundary = [True] * (len(chars) + 1)
+    for p in range(1, len(chars)):
+        before, after = chars[p - 1], chars[p]
+        skipped = text[origin[p - 1] + 1 : origin[p]]
+        if _is_cjk(before) or _is_cjk(after):
+            continue
+        if skipped:
+            # "4.1": a dot between digits joins a version number instead of separating words
+            boundary[p] = not (before.isdigit() and after.isdigit() and set(skipped) == {"."})
+        else:
+            boundary[p] = before.isalnum() != after.isalnum()
+    return "".join(chars), origin, boundary
+
+
+def _name_words(name: str) -> list[str]:
+    return _WORD.findall(fold_name_words(name))
+
+
+def fold_name_words(name: str) -> str:
+    """Lower-case, width-folded text with separators turned into spaces (for splitting names into words)."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(" " if c in _SEPARATORS else c for c in text)
+
+
+class NameMatcher:
+    """Indexes built once per knowledge snapshot; every lookup is a dictionary hit or a small candidate set."""
+
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        keys: dict[str, list[Target]] = defaultdict(list)
+
+        def add(name: str, target: Target) -> None:
+            key = fold_name(name)
+            if key and target not in keys[key]:
+                keys[key].append(target)
+
+        for model in knowledge.models:
+            for name in (model.name, *model.aliases):
+                add(name, Target("model", model.id))
+        for family in knowledge.by_family:
+            add(family, Target("family", family))
+        for family, aliases in knowledge.lexicon.family_aliases.items():
+            for alias in aliases:
+                add(alias, Target("family", family))
+        for vendor in knowledge.vendors:
+            for name in (vendor.name, vendor.name_zh, *vendor.aliases):
+                add(name, Target("vendor", vendor.name))
+        for name in knowledge.lexicon.legacy_models.names:
+            add(name, Target("legacy", name))
+        self._keys = {
+            key: tuple(sorted(targets, key=lambda t: KIND_ORDER.index(t.kind))) for key, targets in keys.items()
+        }
+        self._longest = max(map(len, self._keys))
+
+        words: dict[str, set[str]] = defaultdict(set)
+        for model in knowledge.models:
+            for name in (model.name, *model.aliases):
+                for word in _name_words(name):
+                    words[word].add(model.id)
+        self._models_by_word = {word: frozenset(ids) for word, ids in words.items()}
+        vocabulary = set(self._models_by_word)
+        for vendor in knowledge.vendors:
+            for name in (vendor.name, *vendor.aliases):
+                vocabulary.update(_name_words(name))
+        self._vocabulary = sorted(w for w in vocabulary if _LATIN_WORD.fullmatch(w) and len(w) >= 3)
+        self._known_words = frozenset(vocabulary)
+        self._knowledge = knowledge
+
+    def scan(self, text: str) -> list[Mention]:
+        """Every known name in ``text`` (normalised), leftmost-longest, not overlapping."""
+        folded, origin, boundary = _fold_with_positions(text)
+        mentions: list[Mention] = []
+        start = 0
+        while start < len(folded):
+            if boundary[start]:
+                for end in range(min(len(folded), start + self._longest), start, -1):
+                    if boundary[end] and (targets := self._keys.get(folded[start:end])):
+                        mentions.append(Mention(origin[start], origin[end - 1] + 1, targets))
+                        start = end
+                        break
+                else:
+                    start += 1
+                continue
+            start += 1
+        return mentions
+
+    def is_known_word(self, word: str) -> bool:
+        return word in self._known_words
+
+    def correct(self, word: str) -> str | None:
+        """The name word ``word`` is most likely a typo of, if the match is clear enough."""
+        if len(word) < TYPO_MIN_LENGTH or not _LATIN_WORD.fullmatch(word):
+            return None
+        best = process.extract(word, self._vocabulary, scorer=fuzz.ratio, limit=2, score_cutoff=TYPO_MIN_SCORE)
+        if not best:
+            return None
+        if len(best) > 1 and best[0][1] - best[1][1] < TYPO_MIN_MARGIN:
+            return None
+        return best[0][0]
+
+    def models_with_words(self, words: list[str]) -> list[Model]:
+        """Models whose names contain every one of ``words`` (newest first): candidates for "did you mean"."""
+        sets = [self._models_by_word.get(word) for word in words]
+        if not sets or any(s is None for s in sets):
+            return []
+        ids = frozenset.intersection(*sets)  # type: ignore[arg-type]
+        found = [self._knowledge.by_id[i] for i in ids]
+
+        def closeness(model: Model) -> tuple[int, int, int]:
+            own = _name_words(model.name)  # words in the official name count more than alias words
+            return (-sum(word in own for word in words), len(own), -model.released.toordinal())
+
+        return sorted(found, key=closeness)
+
+    def closest_models(self, text: str, limit: int = 3, cutoff: float = 70.0) -> list[Model]:
+        """Models whose folded names are closest to ``text`` (used only to suggest, never to answer)."""
+        key = fold_name(text)
+        if len(key) < 3:
+            return []
+        found: list[Model] = []
+        for _, _, targets in process.extract(key, self._keys, scorer=fuzz.ratio, limit=limit * 3, score_cutoff=cutoff):
+            target = targets[0]
+            if target.kind == "model" and (model := self._knowledge.by_id[target.value]) not in found:
+                found.append(model)
+        return found[:limit]

@@ -1,0 +1,109 @@
+"""Scores the engine against a labelled question set: per-intent precision and recall, and every miss.
+
+A question counts as answered correctly when the intent matches and the models do: in order for cards,
+fields and comparisons; as a set for lists, counts and latest releases; the tied winners first for
+superlatives; and for "did you mean" the expected names must be among the suggestions.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.engine import Answer, Engine, Intent
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    question: str
+    intent: str
+    models: tuple[str, ...]
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    item: Labelled
+    answer: Answer
+
+    def __str__(self) -> str:
+        got = [m.name for m in self.answer.models][:6]
+        sugg = [m.name for m in self.answer.suggestions]
+        return (
+            f"{self.item.question!r}: expected {self.item.intent} {list(self.item.models)[:6]}"
+            f"{' ' + str(list(self.item.suggestions)) if self.item.suggestions else ''}; "
+            f"got {self.answer.intent.value} {got}{' ' + str(sugg) if sugg else ''}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    total: int
+    correct: int
+    by_intent: dict[str, tuple[int, int]]  # intent → (correct, labelled)
+    precision: dict[str, float]
+    recall: dict[str, float]
+    misses: tuple[Miss, ...]
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    def intent_accuracy(self, intent: str) -> float:
+        right, labelled = self.by_intent[intent]
+        return right / labelled if labelled else 0.0
+
+    def format(self) -> str:
+        lines = [f"{'intent':<14}{'n':>5}{'correct':>9}{'precision':>11}{'recall':>8}"]
+        for intent in sorted(self.by_intent):
+            right, labelled = self.by_intent[intent]
+            lines.append(
+                f"{intent:<14}{labelled:>5}{right / labelled:>9.1%}{self.precision[intent]:>11.1%}{self.recall[intent]:>8.1%}"
+            )
+        lines.append(f"overall: {self.correct}/{self.total} = {self.accuracy:.1%} answered correctly")
+        if self.misses:
+            lines.append(f"misses ({len(self.misses)}):")
+            lines.extend(f"  {miss}" for miss in self.misses)
+        return "\n".join(lines)
+
+
+def load_questions(path: Path) -> list[Labelled]:
+    items = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    return [
+        Labelled(str(i["q"]), i["intent"], tuple(i.get("models") or ()), tuple(i.get("suggestions") or ()))
+        for i in items
+    ]
+
+
+def is_correct(item: Labelled, answer: Answer) -> bool:
+    if answer.intent.value != item.intent:
+        return False
+    names = [m.name for m in answer.models]
+    if item.intent == Intent.CLARIFY:
+        return set(item.suggestions) <= {m.name for m in answer.suggestions}
+    if item.intent in (Intent.LIST, Intent.COUNT, Intent.LATEST):
+        return set(names) == set(item.models)
+    if item.intent == Intent.SUPERLATIVE:
+        return set(names[: len(item.models)]) == set(item.models)
+    return names == list(item.models)
+
+
+def evaluate(engine: Engine, items: list[Labelled]) -> Report:
+    answers = [engine.answer(item.question) for item in items]
+    right = [is_correct(item, answer) for item, answer in zip(items, answers, strict=True)]
+    labelled = Counter(item.intent for item in items)
+    predicted = Counter(answer.intent.value for answer in answers)
+    intent_hits = Counter(i.intent for i, a in zip(items, answers, strict=True) if a.intent.value == i.intent)
+    correct_by = Counter(item.intent for item, ok in zip(items, right, strict=True) if ok)
+    intents = sorted(set(labelled) | set(predicted))
+    return Report(
+        total=len(items),
+        correct=sum(right),
+        by_intent={i: (correct_by[i], labelled[i]) for i in labelled},
+        precision={i: intent_hits[i] / predicted[i] if predicted[i] else 0.0 for i in intents},
+        recall={i: intent_hits[i] / labelled[i] if labelled[i] else 0.0 for i in intents},
+        misses=tuple(Miss(i, a) for i, a, ok in zip(items, answers, right, strict=True) if not ok),
+    )

@@ -1,16 +1,21 @@
 """Command line: ``python -m bot [check|schema|...]``. See ``python -m bot --help``."""
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from bot.kb import KnowledgeLoadError, load_knowledge
 from bot.kb.schema import Lexicon, Model, Vendor
+
+if TYPE_CHECKING:
+    from bot.engine import Answer, Engine
 
 DEFAULT_KNOWLEDGE_DIR = "knowledge"
 SCHEMAS: dict[str, type[BaseModel]] = {"models": Model, "vendors": Vendor, "intents": Lexicon}
@@ -53,6 +58,86 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine(args: argparse.Namespace) -> "Engine | None":
+    from bot.engine import Engine
+
+    try:
+        return Engine(load_knowledge(_knowledge_dir(getattr(args, "knowledge", None))))
+    except KnowledgeLoadError as exc:
+        print(exc.report(limit=20), file=sys.stderr)
+        print(f"{exc}: cannot answer questions (run `python -m bot check`)", file=sys.stderr)
+        return None
+
+
+def _as_json(answer: "Answer") -> str:
+    from bot.render.cards import render_text
+
+    return json.dumps(
+        {
+            "intent": answer.intent.value,
+            "models": [m.name for m in answer.models],
+            "suggestions": [m.name for m in answer.suggestions],
+            "lang": answer.lang,
+            "text": render_text(answer),
+        },
+        ensure_ascii=False,
+    )
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question, or every line of stdin (one output line per input line, flushed each time)."""
+    from bot.render.cards import render_text
+
+    engine = _engine(args)
+    if engine is None:
+        return 1
+
+    def show(question: str) -> None:
+        answer = engine.answer(question)
+        print(_as_json(answer) if args.json else render_text(answer), flush=True)
+
+    if args.question:
+        show(" ".join(args.question))
+        return 0
+    for line in sys.stdin:
+        show(line.rstrip("\n"))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """An interactive terminal chat with line editing and history; Ctrl-D exits."""
+    from bot.render.cards import render_text
+
+    with contextlib.suppress(ImportError):  # not on every platform
+        import readline  # noqa: F401  (importing it gives input() line editing and history)
+    engine = _engine(args)
+    if engine is None:
+        return 1
+    print("AI 模型年鉴 · Model Almanac — 问我 2025 年的 AI 模型 / ask about 2025 AI models (Ctrl-D 退出/exit)")
+    if not os.environ.get("TELEGRAM_BOT_TOKEN"):
+        print("(To run the Telegram bot, set TELEGRAM_BOT_TOKEN in .env; see README.)")
+    while True:
+        try:
+            question = input("› ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.strip():
+            print(render_text(engine.answer(question)), end="\n\n", flush=True)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Score the engine on the labelled questions: per-intent precision/recall and every miss."""
+    from bot.evaluation import evaluate, load_questions
+
+    engine = _engine(args)
+    if engine is None:
+        return 1
+    report = evaluate(engine, load_questions(Path(args.questions)))
+    print(report.format())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -65,14 +150,22 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of a knowledge file")
     schema.add_argument("kind", nargs="?", choices=sorted(SCHEMAS), default="models")
     schema.set_defaults(run=cmd_schema)
+    chat = commands.add_parser("chat", help="chat with the bot in the terminal")
+    chat.set_defaults(run=cmd_chat)
+    ask = commands.add_parser("ask", help="answer a question (or each line of stdin) and print the answer")
+    ask.add_argument("question", nargs="*", help="the question; without it, questions are read from stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    ask.set_defaults(run=cmd_ask)
+    evaluate = commands.add_parser("eval", help="score the engine on the labelled question set")
+    evaluate.add_argument("--questions", default="tests/eval/questions.yaml")
+    evaluate.set_defaults(run=cmd_eval)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
-        print("The chat and the Telegram bot arrive with the next issues; checking the knowledge base for now.")
-        return cmd_check(argparse.Namespace(directory=None))
+        return cmd_chat(args)
     return args.run(args)
 
 

@@ -86,13 +86,17 @@ def test_snapshot_is_immutable(knowledge: KnowledgeBase) -> None:
 
 
 def test_committed_schemas_are_current() -> None:
-    for kind, filename in (("models", "schema.json"), ("vendors", "vendors.schema.json")):
+    for kind, filename in (
+        ("models", "schema.json"),
+        ("vendors", "vendors.schema.json"),
+        ("intents", "intents.schema.json"),
+    ):
         committed = json.loads((KNOWLEDGE / filename).read_text(encoding="utf-8"))
         assert committed == json_schema(kind), f"regenerate with: python -m bot schema {kind} > knowledge/{filename}"
 
 
 def test_every_file_points_editors_at_its_schema() -> None:
-    files = [KNOWLEDGE / "vendors.yaml", *sorted((KNOWLEDGE / "models").glob("*.yaml"))]
+    files = [KNOWLEDGE / "vendors.yaml", KNOWLEDGE / "intents.yaml", *sorted((KNOWLEDGE / "models").glob("*.yaml"))]
     for path in files:
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema="), path

@@ -5,7 +5,7 @@ thread or task; ``/reload`` builds a new engine and swaps the reference.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -91,6 +91,12 @@ class Answer:
     metric: Metric | None = None
     total: int = 0
     unknown_name: str | None = None
+    vendor_names: Mapping[str, str] = field(default_factory=dict, repr=False)  # vendor → Chinese name
+
+    def vendor_label(self, vendor: str) -> str:
+        """ "谷歌 Google" in Chinese answers (where the names differ), "Google" in English ones."""
+        zh = self.vendor_names.get(vendor, vendor)
+        return f"{zh} {vendor}" if self.lang == "zh" and zh != vendor else vendor
 
 
 def params_in_billions(model: Model) -> float | None:
@@ -99,15 +105,6 @@ def params_in_billions(model: Model) -> float | None:
         return None
     values = [float(n) * _UNIT[unit.lower()] for n, unit in _PARAMS.findall(model.params_total)]
     return max(values, default=None)
-
-
-def _metric_value(model: Model, metric: Metric) -> float | None:
-    if metric == "params_total":
-        return params_in_billions(model)
-    if metric == "oldest":
-        return -model.released.toordinal()
-    value = getattr(model, metric)
-    return None if value is None else float(value)
 
 
 def _month_range(month: int) -> tuple[date, date]:
@@ -126,6 +123,8 @@ class Engine:
         self.knowledge = knowledge
         self.rules = Rules(knowledge.lexicon)
         self.names = NameMatcher(knowledge)
+        self._vendor_names = MappingProxyType({v.name: v.name_zh for v in knowledge.vendors})
+        self._params = {m.id: params_in_billions(m) for m in knowledge.models}
 
     # -- understanding -------------------------------------------------------------------------------
 
@@ -137,32 +136,7 @@ class Engine:
 
     def _leftover_words(self, masked: str) -> list[str]:
         """Words left once names, cue phrases and filler are taken out: possibly a misspelt name."""
-        rules = self.rules
-        spans = [
-            (hit.start, hit.end)
-            for matcher in (
-                rules.filler,
-                rules.conjunctions,
-                rules.compare,
-                rules.count,
-                rules.latest,
-                rules.extreme,
-                rules.oldest,
-                rules.metrics,
-                rules.fields,
-                rules.list_words,
-                rules.family_cue,
-                rules.open_weights,
-                rules.reasoning,
-                rules.types,
-                rules.input_cue,
-                rules.input_words,
-                rules.months,
-                rules.quarters,
-                rules.halves,
-            )
-            for hit in matcher.hits(masked)
-        ]
+        spans = [(hit.start, hit.end) for hit in self.rules.any_cue.hits(masked)]
         rest = self._mask(masked, spans)
         return re.findall(r"[a-z0-9]+(?:\.[a-z0-9]+)*|[\u3400-\u9fff]+", rest)
 
@@ -243,7 +217,9 @@ class Engine:
         """Answer one question; never raises for any input text."""
         question = normalize(text)
         lang, normalized = question.lang, question.text
-        base = Answer(Intent.HELP, lang, question.original)
+        base = Answer(
+            Intent.HELP, lang, question.original, total=len(self.knowledge.models), vendor_names=self._vendor_names
+        )
         if not normalized or self.rules.help_only(normalized):
             return base
 
@@ -309,18 +285,44 @@ class Engine:
         if not filters.empty or list_cue:
             if filters.empty and not list_cue:
                 return replace(base, intent=Intent.OUT_OF_SCOPE)
-            found = tuple(m for m in self.knowledge.models if filters.matches(m))
+            found = tuple(
+                sorted(
+                    (m for m in self._narrowed(filters) if filters.matches(m)),
+                    key=lambda m: (filters.steps_in_range(m)[0][0], m.name.casefold()),
+                )
+            )
             intent = Intent.COUNT if rules.count.found(masked) else Intent.LIST
             return replace(base, intent=intent, filters=filters, models=found, total=len(found))
         return replace(base, intent=Intent.OUT_OF_SCOPE, unknown_name=" ".join(leftovers) or None)
+
+    def _metric_value(self, model: Model, metric: Metric) -> float | None:
+        if metric == "params_total":
+            return self._params[model.id]
+        if metric == "oldest":
+            return -model.released.toordinal()
+        value = getattr(model, metric)
+        return None if value is None else float(value)
+
+    def _narrowed(self, filters: Filters) -> Iterable[Model]:
+        """The models a filter can match, from an index where one applies (not a scan of every model)."""
+        knowledge = self.knowledge
+        if filters.start is not None and filters.end is not None:
+            months = range(filters.start.month + 12 * (filters.start.year - YEAR), filters.end.month + 1)
+            found = (d.model for month in months for d in knowledge.by_month.get(f"{YEAR}-{month:02d}", ()))
+            return tuple(dict.fromkeys(found))
+        if filters.vendors:
+            return tuple(m for vendor in filters.vendors for m in knowledge.by_vendor.get(vendor, ()))
+        if filters.family is not None:
+            return knowledge.by_family.get(filters.family, ())
+        return knowledge.models
 
     def _superlative(self, answer: Answer) -> Answer:
         assert answer.metric is not None
         metric = answer.metric
         scored = [
             (value, model)
-            for model in self.knowledge.models
-            if answer.filters.matches(model) and (value := _metric_value(model, metric)) is not None
+            for model in self._narrowed(answer.filters)
+            if (value := self._metric_value(model, metric)) is not None and answer.filters.matches(model)
         ]
         scored.sort(key=lambda pair: pair[0], reverse=True)
         models = tuple(model for _, model in scored[:SUPERLATIVE_SHOWN])
@@ -335,6 +337,3 @@ class Engine:
 
     def vendor_models(self, vendor: str) -> tuple[Model, ...]:
         return self.knowledge.by_vendor.get(vendor, ())
-
-    def stats(self) -> MappingProxyType[str, int]:
-        return MappingProxyType({"models": len(self.knowledge.models), "vendors": len(self.knowledge.vendors)})

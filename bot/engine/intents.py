@@ -106,6 +106,33 @@ class Rules:
         self.quarters = PhraseMatcher(lexicon.time.quarters)
         self.halves = PhraseMatcher(lexicon.time.halves)
         self.field_order = list(lexicon.fields)
+        # every cue and filler phrase at once: what is left after removing them may be a misspelt name
+        self.any_cue = _plain(
+            phrase
+            for group in (
+                lexicon.filler,
+                lexicon.conjunctions,
+                lexicon.compare.phrases,
+                lexicon.count.phrases,
+                lexicon.latest.phrases,
+                lexicon.superlative.extreme,
+                lexicon.superlative.oldest,
+                *lexicon.superlative.metrics.values(),
+                *lexicon.fields.values(),
+                lexicon.list_words,
+                lexicon.family_cue,
+                lexicon.open_weights.open,
+                lexicon.open_weights.closed,
+                lexicon.reasoning,
+                *lexicon.types.values(),
+                lexicon.input_modalities.cue,
+                *lexicon.input_modalities.words.values(),
+                *lexicon.time.months.values(),
+                *lexicon.time.quarters.values(),
+                *lexicon.time.halves.values(),
+            )
+            for phrase in group
+        )
 
     def requested_count(self, text: str) -> int | None:
         for regex in self.latest_count:

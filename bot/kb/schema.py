@@ -6,6 +6,7 @@ field because YAML files spell them as text. The JSON Schema that editors use is
 
 import re
 from datetime import date
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -175,7 +176,7 @@ class Model(_Strict):
             raise ValueError(f"{len(en)} English highlights but {len(zh)} Chinese ones")
         return en
 
-    @property
+    @cached_property
     def dates(self) -> tuple[tuple[date, str], ...]:
         """Every dated step (release, milestones, GA), earliest first, one per distinct date."""
         steps: dict[date, str] = {self.released: "released"}
@@ -185,7 +186,7 @@ class Model(_Strict):
             steps[self.ga] = "GA"
         return tuple(sorted(steps.items()))
 
-    @property
+    @cached_property
     def dates_in_year(self) -> tuple[tuple[date, str], ...]:
         return tuple((day, stage) for day, stage in self.dates if day.year == YEAR)
 

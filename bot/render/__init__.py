@@ -1,0 +1,1 @@
+"""Answers → Telegram HTML and terminal text. Knows nothing of intents' rules, only of ``Answer``."""

@@ -1,0 +1,278 @@
+"""``Answer`` → Telegram HTML messages (each ≤ 4096 characters, split between cards) or terminal text.
+
+Every string that came from the knowledge base or the user is escaped; the layout is the same in both
+forms, only the markup differs.
+"""
+
+import html
+import math
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.engine import Answer, Filters, Intent
+from bot.engine.answer import params_in_billions
+from bot.engine.normalize import Lang
+from bot.kb.schema import Model
+from bot.render.i18n import MODALITIES, REASONING, TYPES, stage, text
+
+MAX_MESSAGE = 4096
+PAGE_SIZE = 10
+LISTS = (Intent.LIST, Intent.COUNT, Intent.LATEST, Intent.SUPERLATIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class Markup:
+    """HTML for Telegram, nothing for the terminal."""
+
+    html: bool
+
+    def esc(self, value: object) -> str:
+        return html.escape(str(value), quote=False) if self.html else str(value)
+
+    def bold(self, value: object) -> str:
+        return f"<b>{self.esc(value)}</b>" if self.html else str(value)
+
+    def italic(self, value: object) -> str:
+        return f"<i>{self.esc(value)}</i>" if self.html else str(value)
+
+    def link(self, label: str, url: str) -> str:
+        return f'<a href="{html.escape(url, quote=True)}">{self.esc(label)}</a>' if self.html else f"{label}: {url}"
+
+    def pre(self, value: str) -> str:
+        return f"<pre>{self.esc(value)}</pre>" if self.html else value
+
+
+HTML = Markup(html=True)
+PLAIN = Markup(html=False)
+
+
+def _tokens(value: int | None, lang: Lang) -> str:
+    return text("not_disclosed", lang) if value is None else text("tokens", lang, n=f"{value:,}")
+
+
+def _modalities(values: tuple[str, ...], lang: Lang) -> str:
+    return "/".join(MODALITIES[v][lang] for v in values)
+
+
+def _timeline(model: Model, lang: Lang) -> str:
+    return " · ".join(f"{day} {stage(name, lang)}" for day, name in model.dates)
+
+
+def _params(model: Model, lang: Lang) -> str:
+    if not model.params_total:
+        return text("not_disclosed", lang)
+    active = f" ({text('active', lang)} {model.params_active})" if model.params_active else ""
+    return f"{model.params_total}{active}"
+
+
+def _openness(model: Model, lang: Lang) -> str:
+    key = "is_open" if model.open_weights else "is_closed"
+    return text(key, lang, license=model.license or text("not_disclosed", lang))
+
+
+def card(model: Model, answer: Answer, m: Markup) -> str:
+    """The full card of one model."""
+    lang = answer.lang
+    summary = model.summary_zh if lang == "zh" else model.summary_en
+    highlights = model.highlights_zh if lang == "zh" else model.highlights_en
+    lines = [
+        f"{m.bold(model.name)} · {m.esc(answer.vendor_label(model.vendor))}",
+        m.italic(summary),
+        f"📅 {text('released', lang)}: {m.esc(_timeline(model, lang))}",
+        f"🏷 {text('type', lang)}: {m.esc(TYPES[model.type][lang])} · {text('reasoning', lang)}: "
+        f"{m.esc(REASONING[model.reasoning][lang])}",
+        f"🔓 {text('open_weights', lang)}: {m.esc(_openness(model, lang))}",
+        f"🧮 {text('params', lang)}: {m.esc(_params(model, lang))}",
+        f"📏 {text('context_window', lang)}: {m.esc(_tokens(model.context_window, lang))} · "
+        f"{text('max_output', lang)}: {m.esc(_tokens(model.max_output, lang))}",
+        f"🎛 {text('input', lang)}: {m.esc(_modalities(model.input_modalities, lang))} → "
+        f"{text('output', lang)}: {m.esc(_modalities(model.output_modalities, lang))}",
+        *(f"• {m.esc(h)}" for h in highlights),
+        f"🔗 {m.link(text('source', lang), model.source)}",
+    ]
+    return "\n".join(lines)
+
+
+def list_line(model: Model, answer: Answer, m: Markup) -> str:
+    """date · name · vendor · open (license) / closed, with the milestone that put it in a time range."""
+    lang, filters = answer.lang, answer.filters
+    steps = filters.steps_in_range(model) if filters.start else ((model.released, "released"),)
+    day, step = steps[0]
+    note = f" ({stage(step, lang)})" if filters.start and step != "released" else ""
+    openness = f"{text('open', lang)} ({model.license})" if model.open_weights else text("closed", lang)
+    return f"{day} · {m.bold(model.name)}{m.esc(note)} · {m.esc(answer.vendor_label(model.vendor))} · {m.esc(openness)}"
+
+
+def _describe_filters(filters: Filters, lang: Lang) -> str:
+    parts: list[str] = []
+    if filters.vendors:
+        parts.append("/".join(sorted(filters.vendors)))
+    if filters.family:
+        parts.append(filters.family)
+    if filters.start and filters.end:
+        parts.append(f"{filters.start}…{filters.end}")
+    if filters.open_weights is not None:
+        parts.append(text("filter_open" if filters.open_weights else "filter_closed", lang))
+    if filters.reasoning:
+        parts.append(text("filter_reasoning", lang))
+    parts.extend(TYPES[t][lang] for t in sorted(filters.types))
+    if filters.input_modality:
+        parts.append(text("filter_input", lang, modality=MODALITIES[filters.input_modality][lang]))
+    return " · ".join(parts)
+
+
+def _metric_value(model: Model, answer: Answer, lang: Lang) -> str:
+    if answer.metric == "params_total":
+        billions = params_in_billions(model)
+        return f"{model.params_total} (~{billions:g}B)" if billions is not None else text("not_disclosed", lang)
+    if answer.metric == "oldest":
+        return str(model.released)
+    return _tokens(getattr(model, answer.metric or "context_window"), lang)
+
+
+def page_count(answer: Answer) -> int:
+    return max(1, math.ceil(len(answer.models) / PAGE_SIZE)) if answer.intent in (Intent.LIST, Intent.COUNT) else 1
+
+
+def _width(value: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+
+
+def _pad(value: str, width: int) -> str:
+    return value + " " * (width - _width(value))
+
+
+def compare_table(models: tuple[Model, ...], lang: Lang) -> str:
+    """One aligned table, a column per model (monospace; CJK counted double width)."""
+    rows: list[tuple[str, Callable[[Model], str]]] = [
+        (text("vendor", lang), lambda x: x.vendor),
+        (text("released", lang), lambda x: str(x.released)),
+        (text("type", lang), lambda x: TYPES[x.type][lang]),
+        (text("reasoning", lang), lambda x: REASONING[x.reasoning][lang].split("（")[0].split(" (")[0]),
+        (text("open_weights", lang), lambda x: text("yes" if x.open_weights else "no", lang)),
+        (text("license", lang), lambda x: (x.license or "-")[:24]),
+        (text("params", lang), lambda x: (x.params_total or "-")[:16]),
+        (text("context_window", lang), lambda x: f"{x.context_window:,}" if x.context_window else "-"),
+        (text("max_output", lang), lambda x: f"{x.max_output:,}" if x.max_output else "-"),
+        (text("input", lang), lambda x: _modalities(x.input_modalities, lang)),
+    ]
+    table = [["", *(m.name for m in models)]] + [[label, *(get(m) for m in models)] for label, get in rows]
+    widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]))]
+    return "\n".join("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in table)
+
+
+def _blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
+    """The answer as blocks (a card, a table, a paragraph): messages are split only between blocks."""
+    lang = answer.lang
+    if answer.intent == Intent.HELP:
+        vendors = len(answer.vendor_names)
+        return [m.esc(text("help", lang, models=answer.total, vendors=vendors)), m.esc(text("examples", lang))]
+    if answer.intent == Intent.OUT_OF_SCOPE:
+        head = text("legacy", lang, name=answer.unknown_name) if answer.unknown_name else text("out_of_scope", lang)
+        return [m.esc(head), f"{text('try', lang)}\n{m.esc(text('examples', lang))}"]
+    if answer.intent == Intent.CLARIFY:
+        return [
+            m.esc(text("clarify", lang)),
+            "\n".join(f"• {m.bold(s.name)} · {m.esc(answer.vendor_label(s.vendor))}" for s in answer.suggestions),
+        ]
+    if answer.intent == Intent.CARD:
+        return [card(answer.models[0], answer, m)]
+    if answer.intent == Intent.FIELD:
+        return [_field(answer, m), card(answer.models[0], answer, m)]
+    if answer.intent == Intent.COMPARE:
+        return [m.bold(text("compare_header", lang)), m.pre(compare_table(answer.models, lang))]
+    return _list_blocks(answer, m, page)
+
+
+def _field(answer: Answer, m: Markup) -> str:
+    model, lang = answer.models[0], answer.lang
+    name = model.name
+    values: dict[str, Callable[[], str]] = {
+        "context_window": lambda: _tokens(model.context_window, lang),
+        "max_output": lambda: _tokens(model.max_output, lang),
+        "params": lambda: _params(model, lang),
+        "license": lambda: _openness(model, lang),
+        "released": lambda: _timeline(model, lang),
+        "modalities": lambda: (
+            f"{_modalities(model.input_modalities, lang)} → {_modalities(model.output_modalities, lang)}"
+        ),
+        "reasoning": lambda: REASONING[model.reasoning][lang],
+    }
+    if answer.fact == "price" or answer.fact not in values:
+        return m.esc(text("price", lang, name=name))
+    return m.bold(text(f"field_{answer.fact}", lang, name=name, value=values[answer.fact]()))
+
+
+def _list_blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
+    lang, filters = answer.lang, answer.filters
+    what = _describe_filters(filters, lang)
+    if answer.intent == Intent.LATEST:
+        header = text("latest_header", lang, n=len(answer.models), what=f" · {what}" if what else "")
+    elif answer.intent == Intent.SUPERLATIVE:
+        metric = text(f"metric_{answer.metric}", lang)
+        header = text("superlative_header", lang, metric=metric, what=f" · {what}" if what else "")
+    elif answer.intent == Intent.COUNT:
+        header = text(
+            "count", lang, total=answer.total, s="" if answer.total == 1 else "s", what=f" ({what})" if what else ""
+        )
+    else:
+        header = text("list_header", lang, what=what or text("all_models", lang), total=answer.total)
+    blocks = [m.bold(header)]
+    if not answer.models:
+        return [*blocks, m.esc(text("no_match", lang))]
+    if filters.open_weights:
+        blocks.append(m.esc(text("open_note", lang)))
+    models = answer.models
+    if page is not None and answer.intent in (Intent.LIST, Intent.COUNT):
+        models = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    if answer.intent == Intent.SUPERLATIVE:
+        lines = [
+            f"{i}. {m.bold(x.name)} · {m.esc(answer.vendor_label(x.vendor))} · {m.esc(_metric_value(x, answer, lang))}"
+            for i, x in enumerate(models, 1)
+        ]
+    else:
+        lines = [list_line(x, answer, m) for x in models]
+    blocks.extend("\n".join(lines[i : i + PAGE_SIZE]) for i in range(0, len(lines), PAGE_SIZE))
+    if page is not None and page_count(answer) > 1:
+        blocks.append(m.italic(text("page", lang, page=page + 1, pages=page_count(answer), total=len(answer.models))))
+    return blocks
+
+
+def _pack(blocks: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Join blocks into messages under ``limit``; a block longer than that is cut between its lines."""
+    messages: list[str] = []
+    current = ""
+    pieces: list[str] = []
+    for block in blocks:
+        if len(block) <= limit:
+            pieces.append(block)
+            continue
+        chunk = ""
+        for line in block.split("\n"):
+            line = line[:limit]
+            if chunk and len(chunk) + 1 + len(line) > limit:
+                pieces.append(chunk)
+                chunk = ""
+            chunk = f"{chunk}\n{line}" if chunk else line
+        if chunk:
+            pieces.append(chunk)
+    for piece in pieces:
+        if current and len(current) + 2 + len(piece) > limit:
+            messages.append(current)
+            current = ""
+        current = f"{current}\n\n{piece}" if current else piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def render_html(answer: Answer, page: int = 0) -> list[str]:
+    """Telegram HTML messages; lists show one page of ``PAGE_SIZE`` models."""
+    page = min(max(page, 0), page_count(answer) - 1)
+    return _pack(_blocks(answer, HTML, page))
+
+
+def render_text(answer: Answer) -> str:
+    """Plain text for the terminal: everything on one screen, no paging."""
+    return "\n\n".join(_blocks(answer, PLAIN, None))

@@ -1,0 +1,112 @@
+"""Every user-facing string, in Chinese and English. ``text(key, lang, **values)`` picks and fills one."""
+
+from bot.engine.normalize import Lang
+
+STRINGS: dict[str, dict[Lang, str]] = {
+    "help": {
+        "zh": "你好！我是 AI 模型年鉴，熟悉 2025 年发布的 {models} 个 AI 模型（{vendors} 家机构）。可以这样问我：",
+        "en": "Hi! I'm Model Almanac. I know the {models} AI models released in 2025 by {vendors} organisations. Try:",
+    },
+    "examples": {
+        "zh": "Gemini 2.5 Pro 是什么\n哪些是开源模型\n谷歌发布了哪些模型\n3月发布了什么\no3 和 o4-mini 有什么区别\n上下文最长的模型",
+        "en": "What is Gemini 2.5 Pro?\nWhich Qwen models are open weights?\nWhat did Google release in Q2?\n"
+        "Compare o3 vs o4-mini\nWhich model has the longest context?\nlatest 5 models",
+    },
+    "out_of_scope": {
+        "zh": "这个问题超出了我的范围：我只回答 2025 年发布的 AI 模型（发布时间、开源、参数、上下文、对比等）。",
+        "en": "That's outside what I cover: I answer questions about AI models released in 2025 "
+        "(dates, open weights, parameters, context, comparisons).",
+    },
+    "legacy": {
+        "zh": "{name} 不是 2025 年发布的模型，我只收录 2025 年的模型。",
+        "en": "{name} was not released in 2025; I only cover 2025 models.",
+    },
+    "try": {"zh": "可以试试：", "en": "You could ask:"},
+    "clarify": {"zh": "你是不是想问：", "en": "Did you mean:"},
+    "no_match": {"zh": "没有找到符合条件的模型。", "en": "No model matches that."},
+    "count": {"zh": "共 {total} 个模型{what}。", "en": "{total} model{s}{what}."},
+    "list_header": {"zh": "{what}：共 {total} 个", "en": "{what}: {total} in all"},
+    "all_models": {"zh": "2025 年的模型", "en": "Models of 2025"},
+    "latest_header": {"zh": "最新发布的 {n} 个模型{what}", "en": "The {n} newest models{what}"},
+    "superlative_header": {"zh": "{metric}排名{what}", "en": "Ranked by {metric}{what}"},
+    "open_note": {
+        "zh": "（“开源”指模型权重可下载，即 open weights；各自许可不同，见每行括号。）",
+        "en": "(Open = downloadable weights; licenses differ, shown per model.)",
+    },
+    "page": {"zh": "第 {page}/{pages} 页 · 共 {total} 个", "en": "page {page}/{pages} · {total} in all"},
+    "price": {
+        "zh": "价格不在我的范围内：模型价格经常变动，请以 {name} 官方定价页为准。",
+        "en": "Prices are out of my scope: they change often, so please check {name}'s official pricing page.",
+    },
+    "not_disclosed": {"zh": "未公开", "en": "not disclosed"},
+    "tokens": {"zh": "{n} token", "en": "{n} tokens"},
+    "compare_header": {"zh": "对比", "en": "Comparison"},
+    "source": {"zh": "来源", "en": "Source"},
+    "vendor": {"zh": "厂商", "en": "Vendor"},
+    "released": {"zh": "发布", "en": "Released"},
+    "type": {"zh": "类型", "en": "Type"},
+    "open_weights": {"zh": "开源", "en": "Open weights"},
+    "license": {"zh": "许可", "en": "License"},
+    "params": {"zh": "参数", "en": "Parameters"},
+    "active": {"zh": "激活", "en": "active"},
+    "context_window": {"zh": "上下文", "en": "Context"},
+    "max_output": {"zh": "最大输出", "en": "Max output"},
+    "input": {"zh": "输入", "en": "Input"},
+    "output": {"zh": "输出", "en": "Output"},
+    "reasoning": {"zh": "推理", "en": "Reasoning"},
+    "yes": {"zh": "是", "en": "yes"},
+    "no": {"zh": "否", "en": "no"},
+    "open": {"zh": "开源", "en": "open"},
+    "closed": {"zh": "闭源", "en": "closed"},
+    "field_context_window": {"zh": "{name} 的上下文窗口：{value}", "en": "{name} context window: {value}"},
+    "field_max_output": {"zh": "{name} 的最大输出：{value}", "en": "{name} max output: {value}"},
+    "field_params": {"zh": "{name} 的参数量：{value}", "en": "{name} parameters: {value}"},
+    "field_license": {"zh": "{name} {value}", "en": "{name}: {value}"},
+    "field_released": {"zh": "{name} 的时间线：{value}", "en": "{name} timeline: {value}"},
+    "field_modalities": {"zh": "{name} 输入 {value}", "en": "{name} input {value}"},
+    "field_reasoning": {"zh": "{name} 是否推理模型：{value}", "en": "Is {name} a reasoning model? {value}"},
+    "is_open": {"zh": "开源（权重可下载），许可：{license}", "en": "open weights, license: {license}"},
+    "is_closed": {"zh": "不开源（闭源），许可：{license}", "en": "not open (proprietary), license: {license}"},
+    "filter_open": {"zh": "开源", "en": "open-weights"},
+    "filter_closed": {"zh": "闭源", "en": "closed"},
+    "filter_reasoning": {"zh": "推理", "en": "reasoning"},
+    "filter_input": {"zh": "支持{modality}输入", "en": "accepting {modality} input"},
+    "metric_context_window": {"zh": "上下文长度", "en": "context window"},
+    "metric_max_output": {"zh": "最大输出", "en": "max output"},
+    "metric_params_total": {"zh": "参数量", "en": "parameters"},
+    "metric_oldest": {"zh": "发布时间（最早）", "en": "release date (oldest first)"},
+}
+
+TYPES: dict[str, dict[Lang, str]] = {
+    "llm": {"zh": "大语言模型", "en": "LLM"},
+    "multimodal-llm": {"zh": "多模态大模型", "en": "multimodal LLM"},
+    "image": {"zh": "图像生成", "en": "image generation"},
+    "video": {"zh": "视频生成", "en": "video generation"},
+    "audio": {"zh": "音频/语音", "en": "audio"},
+    "embedding": {"zh": "嵌入", "en": "embedding"},
+    "other": {"zh": "其他", "en": "other"},
+}
+MODALITIES: dict[str, dict[Lang, str]] = {
+    "text": {"zh": "文本", "en": "text"},
+    "image": {"zh": "图像", "en": "image"},
+    "audio": {"zh": "音频", "en": "audio"},
+    "video": {"zh": "视频", "en": "video"},
+    "pdf": {"zh": "PDF", "en": "PDF"},
+    "embedding": {"zh": "向量", "en": "embedding"},
+}
+REASONING: dict[object, dict[Lang, str]] = {
+    True: {"zh": "是（推理模型）", "en": "yes (reasoning model)"},
+    False: {"zh": "否", "en": "no"},
+    "hybrid": {"zh": "混合（可切换思考）", "en": "hybrid (switchable thinking)"},
+    "variants": {"zh": "有独立的思考版与非思考版", "en": "separate thinking and non-thinking editions"},
+    None: {"zh": "未说明", "en": "not stated"},
+}
+STAGES: dict[str, str] = {"released": "发布", "experimental": "实验版", "paid preview": "付费预览", "GA": "正式版"}
+
+
+def text(key: str, lang: Lang, **values: object) -> str:
+    return STRINGS[key][lang].format(**values)
+
+
+def stage(name: str, lang: Lang) -> str:
+    return STAGES.get(name, name) if lang == "zh" else name

@@ -1,0 +1,58 @@
+"""The command line: `ask` (text and JSON, one line per stdin line), and no Telegram import on that path."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KNOWLEDGE_DIR": str(ROOT / "knowledge")}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_ask_prints_the_answer() -> None:
+    result = run("ask", "Gemini 2.5 Pro 是什么")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Gemini 2.5 Pro · 谷歌 Google")
+
+
+def test_ask_json_reads_stdin_one_line_per_question() -> None:
+    result = run("ask", "--json", stdin="o3 和 o4-mini 有什么区别\n\nwhich Qwen models are open weights?\nGPT-3\n")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4
+    first, blank, qwen, legacy = map(json.loads, lines)
+    assert first["intent"] == "compare" and first["models"] == ["o3", "o4-mini"] and first["lang"] == "zh"
+    assert blank["intent"] == "help" and blank["models"] == []
+    assert qwen["intent"] == "list" and "Qwen3" in qwen["models"] and qwen["lang"] == "en"
+    assert legacy["intent"] == "out_of_scope" and "GPT-3" in legacy["text"]
+    assert set(first) == {"intent", "models", "suggestions", "lang", "text"}
+
+
+def test_chat_without_token_reads_until_eof() -> None:
+    result = run(stdin="o3 是什么\n")
+    assert result.returncode == 0
+    assert "o3 · OpenAI" in result.stdout
+
+
+def test_engine_path_never_imports_telegram() -> None:
+    code = "import sys, bot.__main__, bot.engine, bot.render.cards, bot.evaluation; print('telegram' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_eval_command_reports_per_intent() -> None:
+    result = run("eval")
+    assert result.returncode == 0
+    assert "precision" in result.stdout and "overall:" in result.stdout

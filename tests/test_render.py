@@ -1,0 +1,115 @@
+"""Rendering: escaped, well-formed HTML under Telegram's 4096-character limit, and plain text."""
+
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.engine import Answer, Engine, Intent
+from bot.kb import KnowledgeBase
+from bot.render.cards import MAX_MESSAGE, PAGE_SIZE, _pack, page_count, render_html, render_text
+
+ALLOWED_TAGS = {"b", "i", "a", "pre"}
+
+
+class _TagChecker(HTMLParser):
+    """Fails on any tag Telegram's HTML mode would reject, and on unbalanced tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        assert tag in ALLOWED_TAGS, tag
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack.pop() == tag, tag
+
+
+def assert_well_formed(message: str) -> None:
+    checker = _TagChecker()
+    checker.feed(message)
+    checker.close()
+    assert checker.stack == []
+    assert len(message) <= MAX_MESSAGE
+
+
+@pytest.fixture(scope="module")
+def engine(knowledge: KnowledgeBase) -> Engine:
+    return Engine(knowledge)
+
+
+def test_card_has_every_part(engine: Engine) -> None:
+    [message] = render_html(engine.answer("Gemini 2.5 Pro 是什么"))
+    assert message.startswith("<b>Gemini 2.5 Pro</b> · 谷歌 Google")
+    for part in ("2025-04-04 付费预览", "2025-06-17 正式版", "1,048,576", "65,536", "proprietary", "<i>", "• "):
+        assert part in message, part
+    assert '<a href="https://ai.google.dev/gemini-api/docs/changelog">来源</a>' in message
+    assert_well_formed(message)
+
+
+def test_user_text_is_escaped(engine: Engine) -> None:
+    answer = engine.answer("<script>alert(1)</script> & GPT-3")
+    for message in render_html(answer):
+        assert "<script>" not in message
+        assert_well_formed(message)
+
+
+def test_long_lists_are_paged_and_split_between_blocks(engine: Engine) -> None:
+    answer = engine.answer("哪些是开源模型")
+    assert page_count(answer) == -(-len(answer.models) // PAGE_SIZE)
+    first = render_html(answer, page=0)
+    assert all(len(m) <= MAX_MESSAGE for m in first)
+    assert "第 1/10 页 · 共 92 个" in first[-1]
+    last = render_html(answer, page=page_count(answer) - 1)
+    assert answer.models[-1].name in "".join(last)
+    assert "（“开源”指模型权重可下载" in first[0]
+
+
+def test_plain_text_shows_everything(engine: Engine) -> None:
+    answer = engine.answer("谷歌发布了几个模型")
+    plain = render_text(answer)
+    assert plain.startswith("共 23 个模型 (Google)。")
+    assert all(m.name in plain for m in answer.models)
+    assert "<b>" not in plain
+
+
+def test_oversized_answer_splits_under_the_limit(engine: Engine, knowledge: KnowledgeBase) -> None:
+    blocks = [render_html(Answer(Intent.CARD, "en", "x", models=(m,)))[0] for m in knowledge.models[:40]]
+    big = "\n\n".join(blocks)
+    assert len(big) > MAX_MESSAGE
+    packed = _pack(blocks)
+    assert len(packed) > 1
+    assert all(len(m) <= MAX_MESSAGE for m in packed)
+    assert "\n\n".join(packed) == big  # split only between cards, nothing lost
+    for message in packed:
+        assert_well_formed(message)
+
+
+def test_compare_table_is_aligned(engine: Engine) -> None:
+    plain = render_text(engine.answer("o3 和 o4-mini 有什么区别"))
+    rows = plain.split("\n")[2:]
+    assert rows[0].split() == ["o3", "o4-mini"]
+    assert any(row.startswith("上下文") and "200,000" in row for row in rows)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.text(
+            alphabet=st.sampled_from(list("<>&\"'*_`[]()~#|\\\u200f\u202e\u0000\n\t😀模型ｇｐｔ4.1 ")), max_size=100
+        ),
+        st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=5), st.integers(1000, 2000)),
+    )
+)
+def test_engine_never_raises_and_html_is_safe(engine: Engine, question: str) -> None:
+    answer = engine.answer(question)
+    assert isinstance(answer, Answer)
+    for message in render_html(answer):
+        assert_well_formed(message)
+    assert isinstance(render_text(answer), str)

@@ -1,72 +1,92 @@
-"""The rules of ``knowledge/intents.yaml``, compiled once per snapshot into fast matchers.
+"""The rules of ``knowledge/intents.yaml``, compiled once per snapshot into one fast phrase reader.
 
-Each phrase list becomes one regular expression, longest phrase first, so "十二月" wins over "二月" and
-"max output" over "max". Latin phrases match whole words only; Chinese phrases match anywhere.
+One pass over the question finds every phrase of every group (compare words, months, field words …):
+at each position only the phrase lengths that start with that character are looked up in a dictionary,
+longest first, so "十二月" wins over "二月" and "max output" over "max". Latin phrases match whole words
+only; Chinese phrases match anywhere. The few regular expressions of the lexicon run beside it.
 """
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from bot.kb.schema import Lexicon
 
-ValueT = TypeVar("ValueT")
-
 _CHINESE_NUMBERS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_PUNCTUATION = re.compile(r"^[\s,.!?，。！？、~～]+|[\s,.!?，。！？、~～]+$")
 
 
-def _pattern(phrase: str) -> str:
-    escaped = re.escape(phrase.casefold())
-    head = r"(?<![a-z0-9])" if re.match(r"[a-z0-9]", phrase.casefold()) else ""
-    tail = r"(?![a-z0-9])" if re.search(r"[a-z0-9]$", phrase.casefold()) else ""
-    return head + escaped + tail
+def _is_latin(char: str) -> bool:
+    return "a" <= char <= "z" or "0" <= char <= "9"
 
 
 @dataclass(frozen=True, slots=True)
-class Hit(Generic[ValueT]):
-    value: ValueT
+class Hit:
+    group: str
+    value: Hashable
     start: int
     end: int
 
 
-class PhraseMatcher(Generic[ValueT]):
-    """Finds the phrases of several groups (each group → a value) in normalised text."""
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """The phrases found in one text, by group."""
 
-    def __init__(self, groups: Mapping[ValueT, Iterable[str]], regexes: Iterable[str] = ()) -> None:
-        by_phrase: dict[str, ValueT] = {}
-        for value, phrases in groups.items():
-            for phrase in phrases:
-                by_phrase.setdefault(phrase.casefold(), value)
-        self._values = list(dict.fromkeys(by_phrase.values()))
-        ordered = sorted(by_phrase, key=len, reverse=True)
-        self._by_phrase = by_phrase
-        parts = [f"(?:{_pattern(p)})" for p in ordered] + [f"(?:{r})" for r in regexes]
-        self._regex = re.compile("|".join(parts)) if parts else None
-        self._regex_value = next(iter(groups), None)
+    by_group: Mapping[str, tuple[Hit, ...]] = field(default_factory=dict)
 
-    def hits(self, text: str) -> list[Hit[ValueT]]:
-        if self._regex is None:
-            return []
-        found = []
-        for match in self._regex.finditer(text):
-            value = self._by_phrase.get(match.group(0), self._regex_value)
-            found.append(Hit(value, match.start(), match.end()))  # type: ignore[arg-type]
-        return found
+    def found(self, group: str) -> bool:
+        return bool(self.by_group.get(group))
 
-    def values(self, text: str) -> list[ValueT]:
-        return list(dict.fromkeys(hit.value for hit in self.hits(text)))
+    def values(self, group: str) -> list[Hashable]:
+        return list(dict.fromkeys(hit.value for hit in self.by_group.get(group, ())))
 
-    def found(self, text: str) -> bool:
-        return self._regex is not None and self._regex.search(text) is not None
+    def spans(self) -> list[tuple[int, int]]:
+        return [(hit.start, hit.end) for hits in self.by_group.values() for hit in hits]
 
 
-def _plain(phrases: Iterable[str], regexes: Iterable[str] = ()) -> PhraseMatcher[bool]:
-    return PhraseMatcher({True: phrases}, regexes)
+class PhraseReader:
+    """Every group's phrases in one dictionary; ``read`` finds them all in a single pass."""
+
+    def __init__(self, groups: Mapping[str, Mapping[Hashable, Iterable[str]]]) -> None:
+        entries: dict[str, list[tuple[str, Hashable, bool, bool]]] = defaultdict(list)
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for group, values in groups.items():
+            for value, phrases in values.items():
+                for raw in phrases:
+                    phrase = raw.casefold()
+                    if phrase and all(e[0] != group for e in entries[phrase]):
+                        entries[phrase].append((group, value, _is_latin(phrase[0]), _is_latin(phrase[-1])))
+                        lengths[phrase[0]].add(len(phrase))
+        self._entries = dict(entries)
+        self._lengths = {first: sorted(sizes, reverse=True) for first, sizes in lengths.items()}
+
+    def read(self, text: str, extra: Mapping[str, Iterable[re.Pattern[str]]] = {}) -> Cues:
+        found: dict[str, list[Hit]] = defaultdict(list)
+        taken: dict[str, int] = {}
+        size = len(text)
+        for start, first in enumerate(text):
+            for length in self._lengths.get(first, ()):
+                end = start + length
+                if end > size or not (matches := self._entries.get(text[start:end])):
+                    continue
+                for group, value, latin_head, latin_tail in matches:
+                    if taken.get(group, 0) > start:
+                        continue
+                    if latin_head and start > 0 and _is_latin(text[start - 1]):
+                        continue
+                    if latin_tail and end < size and _is_latin(text[end]):
+                        continue
+                    found[group].append(Hit(group, value, start, end))
+                    taken[group] = end
+        for group, patterns in extra.items():
+            for pattern in patterns:
+                found[group].extend(Hit(group, True, m.start(), m.end()) for m in pattern.finditer(text))
+        return Cues({group: tuple(hits) for group, hits in found.items()})
 
 
 def parse_count(text: str) -> int | None:
-    """'3', '十', '两' → 3, 10, 2."""
+    """'3', '十', '两', '十二' → 3, 10, 2, 12."""
     if text.isdigit():
         return int(text)
     if text in _CHINESE_NUMBERS:
@@ -79,60 +99,53 @@ def parse_count(text: str) -> int | None:
 
 
 class Rules:
-    """All cue matchers of one lexicon."""
+    """The compiled lexicon: a phrase reader for every cue group plus the lexicon's regexes."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self.help = _plain((), [*(f"^{_pattern(p)}$" for p in lexicon.help.phrases), *lexicon.help.regex])
-        self.out_of_scope = _plain(lexicon.out_of_scope_topics.phrases, lexicon.out_of_scope_topics.regex)
-        self.filler = _plain(lexicon.filler)
-        self.conjunctions = _plain(lexicon.conjunctions)
-        self.compare = _plain(lexicon.compare.phrases, lexicon.compare.regex)
-        self.count = _plain(lexicon.count.phrases, lexicon.count.regex)
-        self.latest = _plain(lexicon.latest.phrases)
-        self.latest_count = [re.compile(r) for r in lexicon.latest.count_regex]
-        self.extreme = _plain(lexicon.superlative.extreme)
-        self.oldest = _plain(lexicon.superlative.oldest)
-        self.metrics = PhraseMatcher(lexicon.superlative.metrics)
-        self.fields = PhraseMatcher(lexicon.fields)
-        self.list_words = _plain(lexicon.list_words)
-        self.family_cue = _plain(lexicon.family_cue)
-        self.open_weights = PhraseMatcher({True: lexicon.open_weights.open, False: lexicon.open_weights.closed})
-        self.reasoning = _plain(lexicon.reasoning)
-        self.types = PhraseMatcher(lexicon.types)
-        self.input_cue = _plain(lexicon.input_modalities.cue)
-        self.input_words = PhraseMatcher(lexicon.input_modalities.words)
-        self.months = PhraseMatcher(lexicon.time.months)
-        self.month_regex = [re.compile(r) for r in lexicon.time.month_regex]
-        self.quarters = PhraseMatcher(lexicon.time.quarters)
-        self.halves = PhraseMatcher(lexicon.time.halves)
-        self.field_order = list(lexicon.fields)
-        # every cue and filler phrase at once: what is left after removing them may be a misspelt name
-        self.any_cue = _plain(
-            phrase
-            for group in (
-                lexicon.filler,
-                lexicon.conjunctions,
-                lexicon.compare.phrases,
-                lexicon.count.phrases,
-                lexicon.latest.phrases,
-                lexicon.superlative.extreme,
-                lexicon.superlative.oldest,
-                *lexicon.superlative.metrics.values(),
-                *lexicon.fields.values(),
-                lexicon.list_words,
-                lexicon.family_cue,
-                lexicon.open_weights.open,
-                lexicon.open_weights.closed,
-                lexicon.reasoning,
-                *lexicon.types.values(),
-                lexicon.input_modalities.cue,
-                *lexicon.input_modalities.words.values(),
-                *lexicon.time.months.values(),
-                *lexicon.time.quarters.values(),
-                *lexicon.time.halves.values(),
-            )
-            for phrase in group
+        def plain(phrases: Iterable[str]) -> Mapping[Hashable, Iterable[str]]:
+            return {True: tuple(phrases)}
+
+        self.reader = PhraseReader(
+            {
+                "out_of_scope": plain(lexicon.out_of_scope_topics.phrases),
+                "filler": plain(lexicon.filler),
+                "conjunctions": plain(lexicon.conjunctions),
+                "compare": plain(lexicon.compare.phrases),
+                "count": plain(lexicon.count.phrases),
+                "latest": plain(lexicon.latest.phrases),
+                "extreme": plain(lexicon.superlative.extreme),
+                "oldest": plain(lexicon.superlative.oldest),
+                "metrics": lexicon.superlative.metrics,
+                "fields": lexicon.fields,
+                "list_words": plain(lexicon.list_words),
+                "family_cue": plain(lexicon.family_cue),
+                "open_weights": {True: lexicon.open_weights.open, False: lexicon.open_weights.closed},
+                "reasoning": plain(lexicon.reasoning),
+                "types": lexicon.types,
+                "input_cue": plain(lexicon.input_modalities.cue),
+                "input_words": lexicon.input_modalities.words,
+                "months": lexicon.time.months,
+                "quarters": lexicon.time.quarters,
+                "halves": lexicon.time.halves,
+            }
         )
+        self._extra = {
+            "out_of_scope": [re.compile(r) for r in lexicon.out_of_scope_topics.regex],
+            "compare": [re.compile(r) for r in lexicon.compare.regex],
+            "count": [re.compile(r) for r in lexicon.count.regex],
+        }
+        self._help = [re.compile(r) for r in lexicon.help.regex]
+        self._help_phrases = frozenset(p.casefold() for p in lexicon.help.phrases)
+        self.month_regex = [re.compile(r) for r in lexicon.time.month_regex]
+        self.latest_count = [re.compile(r) for r in lexicon.latest.count_regex]
+        self.field_order = list(lexicon.fields)
+
+    def read(self, text: str) -> Cues:
+        return self.reader.read(text, self._extra)
+
+    def months_by_regex(self, text: str) -> list[int]:
+        found = (int(m.group(1)) for regex in self.month_regex if (m := regex.search(text)))
+        return [month for month in found if 1 <= month <= 12]
 
     def requested_count(self, text: str) -> int | None:
         for regex in self.latest_count:
@@ -141,5 +154,5 @@ class Rules:
         return None
 
     def help_only(self, text: str) -> bool:
-        stripped = re.sub(r"[\s,.!?，。！？、~～]+$|^[\s,.!?，。！？、~～]+", "", text)
-        return self.help.found(stripped)
+        stripped = _PUNCTUATION.sub("", text)
+        return stripped in self._help_phrases or any(regex.search(stripped) for regex in self._help)

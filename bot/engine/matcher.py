@@ -27,7 +27,6 @@ Kind = Literal["model", "family", "vendor", "legacy"]
 KIND_ORDER: tuple[Kind, ...] = ("model", "family", "vendor", "legacy")
 
 _SEPARATORS = frozenset(" -‐‑‒–—_.·・")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[a-z0-9]+(?:[.+][a-z0-9]+)*|[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
 
@@ -55,29 +54,33 @@ class Mention:
 
 
 def _is_cjk(char: str) -> bool:
-    return bool(_CJK.match(char))
+    return "\u3400" <= char <= "\u9fff"
 
 
-def _fold_with_positions(text: str) -> tuple[str, list[int], list[bool]]:
-    """The folded text, each folded char's index in ``text``, and which folded positions are word boundaries."""
+def _fold_with_positions(text: str) -> tuple[str, list[int], list[int]]:
+    """The folded text, each folded char's index in ``text``, and the folded positions that are word
+    boundaries (where a name may start or end)."""
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
         if char not in _SEPARATORS:
             chars.append(char)
             origin.append(index)
-    boundary = [True] * (len(chars) + 1)
+    boundaries = [0]
     for p in range(1, len(chars)):
         before, after = chars[p - 1], chars[p]
-        skipped = text[origin[p - 1] + 1 : origin[p]]
         if _is_cjk(before) or _is_cjk(after):
-            continue
-        if skipped:
+            boundaries.append(p)
+        elif origin[p] - origin[p - 1] > 1:
             # "4.1": a dot between digits joins a version number instead of separating words
-            boundary[p] = not (before.isdigit() and after.isdigit() and set(skipped) == {"."})
-        else:
-            boundary[p] = before.isalnum() != after.isalnum()
-    return "".join(chars), origin, boundary
+            skipped = text[origin[p - 1] + 1 : origin[p]]
+            if not (before.isdigit() and after.isdigit() and skipped.strip(".") == ""):
+                boundaries.append(p)
+        elif before.isalnum() != after.isalnum():
+            boundaries.append(p)
+    if chars:
+        boundaries.append(len(chars))
+    return "".join(chars), origin, boundaries
 
 
 def _name_words(name: str) -> list[str]:
@@ -135,20 +138,17 @@ class NameMatcher:
 
     def scan(self, text: str) -> list[Mention]:
         """Every known name in ``text`` (normalised), leftmost-longest, not overlapping."""
-        folded, origin, boundary = _fold_with_positions(text)
+        folded, origin, boundaries = _fold_with_positions(text)
         mentions: list[Mention] = []
-        start = 0
-        while start < len(folded):
-            if boundary[start]:
-                for end in range(min(len(folded), start + self._longest), start, -1):
-                    if boundary[end] and (targets := self._keys.get(folded[start:end])):
-                        mentions.append(Mention(origin[start], origin[end - 1] + 1, targets))
-                        start = end
-                        break
-                else:
-                    start += 1
+        taken = 0
+        for i, start in enumerate(boundaries):
+            if start < taken:
                 continue
-            start += 1
+            for end in reversed(boundaries[i + 1 :]):
+                if end - start <= self._longest and (targets := self._keys.get(folded[start:end])):
+                    mentions.append(Mention(origin[start], origin[end - 1] + 1, targets))
+                    taken = end
+                    break
         return mentions
 
     def is_known_word(self, word: str) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.engine import Answer, Filters, Intent
-from bot.engine.answer import params_in_billions
+from bot.engine.filters import params_in_billions
 from bot.engine.normalize import Lang
 from bot.kb.schema import Model
 from bot.render.i18n import MODALITIES, REASONING, TYPES, stage, text

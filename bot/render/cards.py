@@ -9,6 +9,7 @@ import math
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from bot.engine import Answer, Filters, Intent
 from bot.engine.filters import params_in_billions
@@ -94,11 +95,15 @@ def card(model: Model, answer: Answer, m: Markup) -> str:
     return "\n".join(lines)
 
 
+def _listed_step(model: Model, filters: Filters) -> tuple[date, str]:
+    """The date a list shows: the first step inside the time range, else the release."""
+    return filters.steps_in_range(model)[0] if filters.start else (model.released, "released")
+
+
 def list_line(model: Model, answer: Answer, m: Markup) -> str:
     """date · name · vendor · open (license) / closed, with the milestone that put it in a time range."""
     lang, filters = answer.lang, answer.filters
-    steps = filters.steps_in_range(model) if filters.start else ((model.released, "released"),)
-    day, step = steps[0]
+    day, step = _listed_step(model, filters)
     note = f" ({stage(step, lang)})" if filters.start and step != "released" else ""
     openness = f"{text('open', lang)} ({model.license})" if model.open_weights else text("closed", lang)
     return f"{day} · {m.bold(model.name)}{m.esc(note)} · {m.esc(answer.vendor_label(model.vendor))} · {m.esc(openness)}"
@@ -231,12 +236,23 @@ def _list_blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
             f"{i}. {m.bold(x.name)} · {m.esc(answer.vendor_label(x.vendor))} · {m.esc(_metric_value(x, answer, lang))}"
             for i, x in enumerate(models, 1)
         ]
+        blocks.append("\n".join(lines))
     else:
-        lines = [list_line(x, answer, m) for x in models]
-    blocks.extend("\n".join(lines[i : i + PAGE_SIZE]) for i in range(0, len(lines), PAGE_SIZE))
+        blocks.extend(_month_groups(models, answer, m))
     if page is not None and page_count(answer) > 1:
         blocks.append(m.italic(text("page", lang, page=page + 1, pages=page_count(answer), total=len(answer.models))))
     return blocks
+
+
+def _month_groups(models: tuple[Model, ...], answer: Answer, m: Markup) -> list[str]:
+    """One block per month (with a month heading) when the models span several months, else one block."""
+    months: dict[str, list[str]] = {}
+    for model in models:
+        day, _ = _listed_step(model, answer.filters)
+        months.setdefault(f"{day:%Y-%m}", []).append(list_line(model, answer, m))
+    if len(months) == 1 or answer.intent == Intent.LATEST:
+        return ["\n".join(line for lines in months.values() for line in lines)]
+    return [f"{m.bold(month)}\n" + "\n".join(lines) for month, lines in months.items()]
 
 
 def _pack(blocks: list[str], limit: int = MAX_MESSAGE) -> list[str]:

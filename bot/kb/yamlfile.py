@@ -4,6 +4,7 @@ Returns the parsed data together with its node tree, so that validation errors c
 line that caused them. Every failure becomes a ``KnowledgeError``; nothing here raises.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -13,6 +14,8 @@ import yaml
 from bot.kb.errors import KnowledgeError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+_TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+_CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)  # a line that is neither blank nor a comment
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -56,11 +59,9 @@ def read_yaml(path: Path, shown: str) -> YamlDocument | list[KnowledgeError]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return fail(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line)
-    for number, line_text in enumerate(text.splitlines(), start=1):
-        indent = line_text[: len(line_text) - len(line_text.lstrip(" \t"))]
-        if "\t" in indent:
-            return fail("indented with a tab; YAML indentation must use spaces", number)
-    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+    if tab := _TAB_INDENT.search(text):
+        return fail("indented with a tab; YAML indentation must use spaces", text.count("\n", 0, tab.start()) + 1)
+    if not _CONTENT.search(text):
         return fail("file is empty")
 
     loader = _Loader(text)

@@ -5,7 +5,6 @@ convention), each a YAML list of entries. All files are read and all errors coll
 built, so a broken edit is reported in full and never half-applied.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -21,10 +20,7 @@ from bot.kb.yamlfile import YamlDocument, duplicate_keys, node_line, read_yaml
 
 EntryT = TypeVar("EntryT", bound=BaseModel)
 
-_PROBLEMS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "missing": lambda e: "required field is missing",
-    "extra_forbidden": lambda e: "unknown field",
-}
+_PROBLEMS = {"missing": "required field is missing", "extra_forbidden": "unknown field"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +44,8 @@ class Located(Generic[EntryT]):
 
 
 def _describe(error: dict[str, Any]) -> str:
-    describe = _PROBLEMS.get(error["type"])
-    if describe is not None:
-        return describe(error)
+    if error["type"] in _PROBLEMS:
+        return _PROBLEMS[error["type"]]
     message = str(error["ctx"]["error"]) if error["type"] == "value_error" else str(error["msg"])
     if "input" in error and error["type"] not in ("model_type", "model_attributes_type"):
         shown = repr(error["input"])
@@ -58,9 +53,7 @@ def _describe(error: dict[str, Any]) -> str:
     return message
 
 
-def _validation_errors(
-    exc: ValidationError, shown: str, node: yaml.Node, label: str | None, prefix: tuple[int | str, ...] = ()
-) -> list[KnowledgeError]:
+def _validation_errors(exc: ValidationError, shown: str, node: yaml.Node, label: str | None) -> list[KnowledgeError]:
     errors = []
     for problem in exc.errors(include_url=False):
         loc = tuple(problem["loc"])

@@ -114,8 +114,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if engine is None:
         return 1
     print("AI 模型年鉴 · Model Almanac — 问我 2025 年的 AI 模型 / ask about 2025 AI models (Ctrl-D 退出/exit)")
-    if not os.environ.get("TELEGRAM_BOT_TOKEN"):
-        print("(To run the Telegram bot, set TELEGRAM_BOT_TOKEN in .env; see README.)")
+    if args.command is None:
+        print("(No TELEGRAM_BOT_TOKEN set, so this is the terminal chat; set it in .env to run the Telegram bot.)")
     while True:
         try:
             question = input("› ")
@@ -165,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
+        from bot.config import load_settings  # one line naming a bad setting, then exit code 2
+
+        settings = load_settings()
+        if settings.telegram_bot_token is not None:
+            from bot.tg import run_bot  # imported only here: the engine and the terminal never load telegram
+
+            return run_bot(settings)
         return cmd_chat(args)
     return args.run(args)
 

@@ -105,7 +105,8 @@ def list_line(model: Model, answer: Answer, m: Markup) -> str:
     lang, filters = answer.lang, answer.filters
     day, step = _listed_step(model, filters)
     note = f" ({stage(step, lang)})" if filters.start and step != "released" else ""
-    openness = f"{text('open', lang)} ({model.license})" if model.open_weights else text("closed", lang)
+    license_name = model.license or text("not_disclosed", lang)
+    openness = f"{text('open', lang)} ({license_name})" if model.open_weights else text("closed", lang)
     return f"{day} · {m.bold(model.name)}{m.esc(note)} · {m.esc(answer.vendor_label(model.vendor))} · {m.esc(openness)}"
 
 

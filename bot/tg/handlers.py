@@ -1,0 +1,340 @@
+"""Telegram updates → engine → renderer → reply. Thin on purpose: no knowledge of questions lives here.
+
+Each handler reads ``store.engine`` once, so one update is answered from one snapshot even if ``/reload``
+swaps it meanwhile. Replies go through ``Message.reply_html``, which keeps forum topics
+(``message_thread_id``) and quotes the question in groups.
+"""
+
+import html
+import logging
+import re
+import time
+from dataclasses import replace
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.engine import Answer, Engine, Intent
+from bot.engine.answer import DEFAULT_LATEST, MAX_LATEST
+from bot.engine.normalize import Lang, normalize
+from bot.kb import KnowledgeLoadError
+from bot.kb.schema import Model
+from bot.render.cards import render_html
+from bot.store import KnowledgeDiff, KnowledgeStore
+from bot.tg.keyboards import card_answer, keyboard_for, resolve, vendors_keyboard
+from bot.tg.messages import tr, user_lang
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+INLINE_RESULTS = 20
+INLINE_CACHE_SECONDS = 60
+RELOAD_ERRORS_SHOWN = 20
+RELOAD_CHANGES_SHOWN = 40
+_SEPARATORS = re.compile(r"\s*(?:,|，|、|;|；|\bvs\.?(?=\s)|\bversus\b|\band\b|和|与|跟)\s*", re.IGNORECASE)
+
+
+class AddressedToBot(filters.MessageFilter):
+    """A group message meant for the bot: it @mentions the bot, text-mentions it, or replies to it."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        if replied and replied.from_user and replied.from_user.id == bot.id and not replied.forum_topic_created:
+            return True
+        return bool(_mentions(message, bot))
+
+
+def _mentions(message: Message, bot: Bot) -> list[str]:
+    """The pieces of the text that address the bot (to strip them from the question)."""
+    username = (bot.username or "").casefold()
+    return [
+        text
+        for entity, text in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items()
+        if (entity.type == MessageEntity.MENTION and text[1:].casefold() == username)
+        or (entity.type == MessageEntity.TEXT_MENTION and entity.user is not None and entity.user.id == bot.id)
+    ]
+
+
+def _question(message: Message) -> str:
+    text = message.text or ""
+    for mention in _mentions(message, message.get_bot()):
+        text = text.replace(mention, " ", 1)
+    return " ".join(text.split())
+
+
+def _esc(text: str) -> str:
+    """Escape for Telegram HTML (quotes need no escaping outside attributes)."""
+    return html.escape(text, quote=False)
+
+
+def _lang(update: Update) -> Lang:
+    user = update.effective_user
+    return user_lang(user.language_code if user else None)
+
+
+def _chat_type(update: Update) -> str:
+    return update.effective_chat.type if update.effective_chat else "-"
+
+
+def _logged(kind: str, update: Update, intent: str, started: float) -> None:
+    elapsed = (time.perf_counter() - started) * 1000
+    log.info("%s chat=%s intent=%s %.1f ms", kind, _chat_type(update), intent, elapsed)
+
+
+async def reply_answer(message: Message, answer: Answer, engine: Engine, page: int = 0) -> None:
+    """Send an answer as one or more HTML messages; its buttons go under the last one."""
+    texts = render_html(answer, page)
+    markup = keyboard_for(answer, engine, page)
+    for i, text in enumerate(texts):
+        last = i == len(texts) - 1
+        await message.reply_html(text, reply_markup=markup if last else None, link_preview_options=NO_PREVIEW)
+
+
+class Handlers:
+    """The bot's update handlers, bound to the knowledge store and the admins."""
+
+    def __init__(self, store: KnowledgeStore, admin_ids: frozenset[int]) -> None:
+        self.store = store
+        self.admin_ids = admin_ids
+
+    def register(self, application: Application) -> None:
+        fresh = filters.UpdateType.MESSAGE  # not edits: answering an edited question again would spam
+        text_for_us = filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & AddressedToBot())
+        commands = {
+            "start": self.start,
+            "help": self.help,
+            "latest": self.latest,
+            "model": self.model,
+            "compare": self.compare,
+            "list": self.list_models,
+            "vendors": self.vendors,
+            "reload": self.reload,
+        }
+        for name, callback in commands.items():
+            application.add_handler(CommandHandler(name, callback, filters=fresh))
+        application.add_handler(MessageHandler(fresh & filters.TEXT & ~filters.COMMAND & text_for_us, self.text))
+        application.add_handler(MessageHandler(fresh & filters.COMMAND & filters.ChatType.PRIVATE, self.help))
+        application.add_handler(CallbackQueryHandler(self.button))
+        application.add_handler(InlineQueryHandler(self.inline))
+        application.add_error_handler(on_error)
+
+    async def _ask(self, update: Update, kind: str, question: str) -> None:
+        started = time.perf_counter()
+        engine = self.store.engine
+        answer = engine.answer(question)
+        assert update.effective_message is not None
+        await reply_answer(update.effective_message, answer, engine)
+        _logged(kind, update, answer.intent, started)
+
+    # -- text and commands ----------------------------------------------------------------------------
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await self._ask(update, "text", _question(update.effective_message))
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start, or a deep link ``t.me/<bot>?start=m_<id>`` that opens a model's card."""
+        payload = context.args[0] if context.args else ""
+        if not payload.startswith("m_"):
+            await self.help(update, context)
+            return
+        started = time.perf_counter()
+        engine, lang, message = self.store.engine, _lang(update), update.effective_message
+        assert message is not None
+        model = engine.knowledge.by_id.get(payload[2:])
+        if model is None:
+            await message.reply_html(_esc(tr("unknown_link", lang)))
+            _logged("/start", update, "unknown_link", started)
+            return
+        await reply_answer(message, card_answer(engine, model, lang), engine)
+        _logged("/start", update, Intent.CARD, started)
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        started = time.perf_counter()
+        engine, lang, message = self.store.engine, _lang(update), update.effective_message
+        assert message is not None
+        texts = render_html(replace(engine.answer(""), lang=lang))
+        hint = "group_hint" if message.chat.type != "private" else "start"
+        texts[-1] = f"{texts[-1]}\n\n{_esc(tr(hint, lang))}"
+        for text in texts:
+            await message.reply_html(text, link_preview_options=NO_PREVIEW)
+        _logged("/help", update, Intent.HELP, started)
+
+    async def latest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lang, arg = _lang(update), (context.args or [str(DEFAULT_LATEST)])[0]
+        if not (arg.isascii() and arg.isdigit()) or int(arg) < 1:
+            await self._usage(update, "usage_latest")
+            return
+        n = min(int(arg), MAX_LATEST)
+        await self._ask(update, "/latest", f"最新的{n}个模型" if lang == "zh" else f"latest {n} models")
+
+    async def model(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not context.args:
+            await self._usage(update, "usage_model")
+            return
+        await self._ask(update, "/model", " ".join(context.args))
+
+    async def compare(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/compare a b [c]: the names as "a vs b vs c" when separated, else the engine finds them."""
+        text = " ".join(context.args or [])
+        parts = [p for p in _SEPARATORS.split(text) if p]
+        if not text or (len(parts) < 2 and len(text.split()) < 2):
+            await self._usage(update, "usage_compare")
+            return
+        await self._ask(update, "/compare", " vs ".join(parts) if len(parts) >= 2 else f"compare {text}")
+
+    async def list_models(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/list [words]: the words plus a list cue, in the words' language (else the user's)."""
+        words = " ".join(context.args or [])
+        lang = normalize(words).lang if words else _lang(update)
+        await self._ask(update, "/list", f"{words} 有哪些模型" if lang == "zh" else f"list {words} models")
+
+    async def vendors(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        started = time.perf_counter()
+        engine, lang, message = self.store.engine, _lang(update), update.effective_message
+        assert message is not None
+        knowledge = engine.knowledge
+        counted = sorted(knowledge.vendors, key=lambda v: (-len(knowledge.by_vendor.get(v.name, ())), v.name))
+        lines = [f"<b>{_esc(tr('vendors_header', lang, vendors=len(counted), models=len(knowledge.models)))}</b>"]
+        for vendor in counted:
+            label = f"{vendor.name_zh} {vendor.name}" if lang == "zh" and vendor.name_zh != vendor.name else vendor.name
+            lines.append(_esc(tr("vendor_line", lang, label=label, n=len(knowledge.by_vendor.get(vendor.name, ())))))
+        await message.reply_html("\n".join(lines), reply_markup=vendors_keyboard(engine, lang))
+        _logged("/vendors", update, "vendors", started)
+
+    async def reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        started = time.perf_counter()
+        lang, message, user = _lang(update), update.effective_message, update.effective_user
+        assert message is not None
+        if user is None or user.id not in self.admin_ids:
+            log.warning("/reload refused for user %s", user.id if user else "unknown")
+            await message.reply_html(_esc(tr("reload_refused", lang)))
+            return
+        result = await self.store.reload()
+        await message.reply_html(_reload_report(result, lang))
+        _logged("/reload", update, "reload_failed" if isinstance(result, KnowledgeLoadError) else "reload", started)
+
+    async def _usage(self, update: Update, key: str) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(_esc(tr(key, _lang(update))))
+
+    # -- buttons and inline mode ------------------------------------------------------------------------
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press: page buttons edit their message, the others answer with a new one."""
+        started = time.perf_counter()
+        query = update.callback_query
+        assert query is not None
+        engine = self.store.engine
+        pressed = resolve(query.data, engine)
+        message = query.message if isinstance(query.message, Message) else None
+        if pressed is None or (message is None and not pressed.edit):
+            await query.answer(tr("stale_button", user_lang(query.from_user.language_code)))
+            _logged("button", update, "stale", started)
+            return
+        await query.answer()
+        if pressed.edit:
+            text = render_html(pressed.answer, pressed.page)[0]
+            markup = keyboard_for(pressed.answer, engine, pressed.page)
+            try:
+                await query.edit_message_text(
+                    text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
+                )
+            except BadRequest as error:  # a double tap: the page is already shown
+                if "not modified" not in str(error).lower():
+                    raise
+        else:
+            assert message is not None
+            await reply_answer(message, pressed.answer, engine)
+        _logged("button", update, pressed.answer.intent, started)
+
+    async def inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``@bot <query>``: the models the question is about as cards; empty → the latest releases."""
+        started = time.perf_counter()
+        query = update.inline_query
+        assert query is not None
+        engine, text = self.store.engine, query.query.strip()
+        if not text:
+            lang = user_lang(query.from_user.language_code)
+            text = f"最新的{INLINE_RESULTS}个模型" if lang == "zh" else f"latest {INLINE_RESULTS} models"
+        answer = engine.answer(text)
+        models = answer.suggestions if answer.intent == Intent.CLARIFY else answer.models
+        results = [
+            InlineQueryResultArticle(
+                id=model.id,
+                title=model.name,
+                description=_one_line(answer, model),
+                input_message_content=InputTextMessageContent(
+                    render_html(card_answer(engine, model, answer.lang))[0],
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=NO_PREVIEW,
+                ),
+                reply_markup=InlineKeyboardMarkup(
+                    [[InlineKeyboardButton(tr("btn_source", answer.lang), url=model.source)]]
+                ),
+            )
+            for model in models[:INLINE_RESULTS]
+        ]
+        # an empty query is answered in the user's language, so it must not be cached across users
+        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=not query.query.strip())
+        _logged("inline", update, answer.intent, started)
+
+
+def _one_line(answer: Answer, model: Model) -> str:
+    summary = model.summary_zh if answer.lang == "zh" else model.summary_en
+    line = f"{answer.vendor_label(model.vendor)} · {model.released} · {summary}"
+    return line if len(line) <= 120 else line[:119] + "…"
+
+
+def _reload_report(result: KnowledgeDiff | KnowledgeLoadError, lang: Lang) -> str:
+    """The diff (+ added, − removed, ~ changed), or the first errors and how many there are."""
+    if isinstance(result, KnowledgeLoadError):
+        errors = [line[:300] for line in result.report(RELOAD_ERRORS_SHOWN).splitlines()]
+        head = _esc(tr("reload_failed", lang, count=len(result.errors)))
+        return f"{head}\n<pre>{_esc(chr(10).join(errors))}</pre>"
+    lines = result.lines()
+    shown = lines[:RELOAD_CHANGES_SHOWN]
+    if len(lines) > len(shown):
+        shown.append(tr("reload_more", lang, n=len(lines) - len(shown)))
+    body = "\n".join(shown) if shown else tr("reload_same", lang)
+    return f"{_esc(tr('reload_done', lang, summary=result.summary))}\n{_esc(body)}"
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log first (network trouble briefly, bugs with a traceback), then tell the user something short."""
+    error = context.error
+    if isinstance(error, NetworkError | RetryAfter):  # TimedOut is a NetworkError
+        log.warning("Telegram request failed: %s", error)
+    else:
+        log.error("Error while handling an update", exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        text = _esc(tr("error", _lang(update)))
+        if isinstance(update.effective_message, Message):
+            await update.effective_message.reply_html(text)
+        else:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError as failure:
+        log.warning("Could not tell the user about the error: %s", failure)

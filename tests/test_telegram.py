@@ -1,0 +1,614 @@
+"""The Telegram layer through the real Application: real Updates in, recorded Bot API calls out.
+
+Nothing here touches the network: ``RecordingRequest`` answers every Bot API call locally.
+"""
+
+import html
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from telegram import Update
+from telegram.error import Forbidden, NetworkError
+from telegram.ext import Application
+
+from bot.config import Settings, load_settings
+from bot.engine import Engine, Intent
+from bot.kb import KnowledgeBase
+from bot.render.cards import MAX_MESSAGE, PAGE_SIZE
+from bot.store import KnowledgeStore
+from bot.tg.app import REDACTED, RedactToken, build_application, install_token_filter
+from bot.tg.keyboards import MAX_DATA, card_keyboard, page_data, resolve
+from bot.tg.messages import STRINGS
+from tests.conftest import KNOWLEDGE
+from tests.tg_fakes import BOT_ID, BOT_USERNAME, TOKEN, RecordingRequest, UpdateFactory
+
+ADMIN = 7
+GROUP = -1001234567890
+
+# -- fixtures and helpers ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Bot:
+    app: Application
+    api: RecordingRequest
+    make: UpdateFactory
+    store: KnowledgeStore
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+
+    async def say(self, text: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """Send a message; return the sendMessage calls it caused."""
+        before = len(self.api.sent())
+        await self.send(self.make.message(text, **kwargs))
+        return self.api.sent()[before:]
+
+    async def press(self, data: str, message: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        await self.send(self.make.callback(data, message=message, **kwargs))
+
+
+@pytest.fixture(scope="session")
+def engine(knowledge: KnowledgeBase) -> Engine:
+    return Engine(knowledge)
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"telegram_bot_token": TOKEN, "admin_ids": frozenset({ADMIN})} | overrides
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def started(store: KnowledgeStore) -> Bot:
+    api = RecordingRequest()
+    app = build_application(make_settings(), store, request=api, get_updates_request=RecordingRequest())
+    await app.initialize()
+    api.clear()
+    return Bot(app, api, UpdateFactory(), store)
+
+
+@pytest.fixture
+async def bot(engine: Engine) -> AsyncIterator[Bot]:
+    running = await started(KnowledgeStore(KNOWLEDGE, engine))
+    yield running
+    await running.app.shutdown()
+
+
+class _TelegramHTML(HTMLParser):
+    """Checks that text uses only the tags Telegram accepts, properly nested."""
+
+    ALLOWED = frozenset({"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        assert tag in self.ALLOWED, f"tag <{tag}> is not Telegram HTML"
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open and self.open.pop() == tag, f"unbalanced </{tag}>"
+
+
+def assert_telegram_html(text: str) -> None:
+    assert 0 < len(text) <= MAX_MESSAGE
+    parser = _TelegramHTML()
+    parser.feed(text)
+    parser.close()
+    assert not parser.open, f"unclosed tags {parser.open}"
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def buttons(params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for row in (params.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+
+
+def data_of(params: dict[str, Any]) -> list[str]:
+    return [b["callback_data"] for b in buttons(params) if "callback_data" in b]
+
+
+def only_answered_callback(api: RecordingRequest) -> dict[str, Any]:
+    """A rejected button: exactly one answerCallbackQuery with a notice, and nothing else."""
+    assert [c.method for c in api.calls] == ["answerCallbackQuery"]
+    return api.of("answerCallbackQuery")[0]
+
+
+# -- commands ---------------------------------------------------------------------------------------------
+
+
+async def test_start_greets_in_the_users_language(bot: Bot) -> None:
+    (english,) = await bot.say("/start")
+    (chinese,) = await bot.say("/start", language_code="zh-hans")
+    assert "Model Almanac" in english["text"] and "/latest" in english["text"]
+    assert "Gemini 2.5 Pro" in english["text"]  # example questions
+    assert "模型年鉴" in chinese["text"] and "直接发问题" in chinese["text"]
+    for sent in (english, chinese):
+        assert sent["parse_mode"] == "HTML" and sent["link_preview_options"] == {"is_disabled": True}
+        assert_telegram_html(sent["text"])
+
+
+async def test_start_deep_link_opens_the_card(bot: Bot) -> None:
+    (card,) = await bot.say("/start m_gemini-2-5-pro")
+    assert card["text"].startswith("<b>Gemini 2.5 Pro</b>")
+    assert {"text": "🔗 Source", "url": bot.store.engine.knowledge.by_id["gemini-2-5-pro"].source} in buttons(card)
+    (unknown,) = await bot.say("/start m_no-such-model")
+    assert unknown["text"] == esc(STRINGS["unknown_link"]["en"])
+
+
+async def test_help_and_unknown_commands_show_help(bot: Bot) -> None:
+    (help_,) = await bot.say("/help")
+    (unknown,) = await bot.say("/frobnicate")
+    assert help_["text"] == unknown["text"]
+    assert "178" in help_["text"]
+
+
+async def test_latest_default_count_and_maximum(bot: Bot, engine: Engine) -> None:
+    newest = sorted(engine.knowledge.models, key=lambda m: m.released, reverse=True)
+    (five,) = await bot.say("/latest")
+    assert five["text"].count("\n2025-") == 5 and all(f"<b>{esc(m.name)}</b>" in five["text"] for m in newest[:5])
+    (three,) = await bot.say("/latest 3")
+    assert "The 3 newest" in three["text"]
+    (many,) = await bot.say("/latest 500")
+    assert "The 20 newest" in many["text"]
+    (bad,) = await bot.say("/latest ²")
+    assert bad["text"] == esc(STRINGS["usage_latest"]["en"])
+    (chinese,) = await bot.say("/latest 2", language_code="zh")
+    assert "最新发布的 2 个模型" in chinese["text"]
+
+
+async def test_model_card_with_its_buttons(bot: Bot, engine: Engine) -> None:
+    (card,) = await bot.say("/model o3")
+    assert card["text"].startswith("<b>o3</b>")
+    model = engine.knowledge.by_id["o3"]
+    assert buttons(card)[0] == {"text": "🔗 Source", "url": model.source}
+    assert data_of(card) == ["v:en:0", "f:en:o3", "c:en:o3:o3-mini"]
+    (usage,) = await bot.say("/model")
+    assert usage["text"] == esc(STRINGS["usage_model"]["en"])
+
+
+async def test_model_escapes_what_the_user_typed(bot: Bot) -> None:
+    sent = await bot.say("/model <b>x</b><script>alert(1)</script>")
+    for params in sent:
+        assert "<script>" not in params["text"] and "<b>x</b>" not in params["text"]
+        assert_telegram_html(params["text"])
+    sent = await bot.say("what is <i>gpt-9000</i> & co?")
+    for params in sent:
+        assert_telegram_html(params["text"])
+
+
+async def test_compare_builds_the_question(bot: Bot) -> None:
+    (two,) = await bot.say("/compare o3 o4-mini")
+    assert "<pre>" in two["text"] and "o4-mini" in two["text"]
+    assert data_of(two) == ["m:en:o3", "m:en:o4-mini"]
+    (three,) = await bot.say("/compare gpt-5, claude opus 4, gemini 2.5 pro")
+    assert data_of(three) == ["m:en:gpt-5", "m:en:claude-opus-4", "m:en:gemini-2-5-pro"]
+    (spaced,) = await bot.say("/compare gemini 2.5 pro o3")
+    assert data_of(spaced) == ["m:en:gemini-2-5-pro", "m:en:o3"]
+    (usage,) = await bot.say("/compare o3")
+    assert usage["text"] == esc(STRINGS["usage_compare"]["en"])
+
+
+async def test_list_with_filter_words_paginates(bot: Bot, engine: Engine) -> None:
+    (open_models,) = await bot.say("/list open weights")
+    total = sum(m.open_weights for m in engine.knowledge.models)
+    assert f"{total} in all" in open_models["text"]
+    assert open_models["text"].count("\n20") == PAGE_SIZE  # ten dated lines: 2025-…
+    assert data_of(open_models) == ["q:en:1:l:o1"]
+    (everything,) = await bot.say("/list")
+    assert "page 1/18" in everything["text"]
+    (chinese,) = await bot.say("/list 谷歌", language_code="en")
+    assert "谷歌" in chinese["text"] and data_of(chinese) == ["v:zh:1:1"]
+
+
+async def test_vendors_lists_every_vendor_with_counts(bot: Bot, engine: Engine) -> None:
+    (sent,) = await bot.say("/vendors")
+    knowledge = engine.knowledge
+    assert f"{len(knowledge.vendors)} organisations · {len(knowledge.models)} models" in sent["text"]
+    assert f"Google: {len(knowledge.by_vendor['Google'])}" in sent["text"]
+    assert len(data_of(sent)) == len(knowledge.vendors) and "v:en:0" in data_of(sent)
+    assert_telegram_html(sent["text"])
+
+
+# -- /reload ----------------------------------------------------------------------------------------------
+
+
+def edit_models(directory: Path, vendor_file: str, edit: Any) -> None:
+    path = directory / "models" / vendor_file
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump(edit(entries), allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+async def test_reload_by_an_admin_reports_the_diff(engine: Engine, knowledge_copy: Path) -> None:
+    bot = await started(KnowledgeStore(knowledge_copy, engine))
+
+    def edit(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        by_id = {e["id"]: e for e in entries}
+        by_id["claude-opus-4"]["summary_en"] = "Rewritten <summary>."
+        added = dict(by_id["claude-opus-4-1"], id="claude-opus-9", name="Claude <Opus> 9", aliases=[])
+        return [e for e in entries if e["id"] != "claude-haiku-4-5"] + [added]
+
+    edit_models(knowledge_copy, "anthropic.yaml", edit)
+    (reply,) = await bot.say("/reload", user_id=ADMIN)
+    text = reply["text"]
+    assert "+ Claude &lt;Opus&gt; 9" in text and "− Claude Haiku 4.5" in text and "~ Claude Opus 4" in text
+    assert_telegram_html(text)
+    assert bot.store.engine is not engine and "claude-opus-9" in bot.store.engine.knowledge.by_id
+    (card,) = await bot.say("/start m_claude-opus-9")
+    assert "Claude &lt;Opus&gt; 9" in card["text"]
+    (again,) = await bot.say("/reload", user_id=ADMIN)
+    assert STRINGS["reload_same"]["en"] in again["text"]
+    await bot.app.shutdown()
+
+
+async def test_reload_with_a_broken_file_keeps_the_old_knowledge(engine: Engine, knowledge_copy: Path) -> None:
+    bot = await started(KnowledgeStore(knowledge_copy, engine))
+    (knowledge_copy / "models" / "openai.yaml").write_text("- id: BROKEN\n  name: [unclosed\n", encoding="utf-8")
+    (reply,) = await bot.say("/reload", user_id=ADMIN)
+    assert "Reload failed" in reply["text"] and "openai.yaml" in reply["text"]
+    assert_telegram_html(reply["text"])
+    assert bot.store.engine is engine
+    (card,) = await bot.say("/model o3")
+    assert card["text"].startswith("<b>o3</b>")
+    await bot.app.shutdown()
+
+
+async def test_reload_error_list_is_capped(engine: Engine, knowledge_copy: Path) -> None:
+    bot = await started(KnowledgeStore(knowledge_copy, engine))
+    edit_models(knowledge_copy, "google.yaml", lambda entries: [dict(e, context_window="1M") for e in entries])
+    (reply,) = await bot.say("/reload", user_id=ADMIN, language_code="zh")
+    assert "重新加载失败" in reply["text"] and "more" in reply["text"]
+    assert reply["text"].count("google.yaml") == 20
+    assert_telegram_html(reply["text"])
+    await bot.app.shutdown()
+
+
+async def test_reload_refused_for_others(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        (reply,) = await bot.say("/reload", user_id=99)
+    assert reply["text"] == esc(STRINGS["reload_refused"]["en"])
+    assert any(r.levelno == logging.WARNING and "99" in r.getMessage() for r in caplog.records)
+
+
+# -- groups and forum topics ------------------------------------------------------------------------------
+
+
+async def test_group_chatter_is_ignored(bot: Bot) -> None:
+    assert await bot.say("gemini 2.5 pro is great", chat_type="supergroup") == []
+    assert await bot.say("@someone_else what is o3", chat_type="group", chat_id=-55) == []
+    other = bot.make.message("hi", chat_type="supergroup", user_id=5)["message"]
+    assert await bot.say("o3?", chat_type="supergroup", reply_to=other) == []
+    assert await bot.say("/help@SomeOtherBot", chat_type="supergroup") == []
+
+
+async def test_group_mention_is_answered_without_the_mention(bot: Bot) -> None:
+    sent = []
+    before = len(bot.api.sent())
+    await bot.send(bot.make.mention(f"@{BOT_USERNAME} what is o3", chat_id=GROUP))
+    sent = bot.api.sent()[before:]
+    assert len(sent) == 1 and sent[0]["text"].startswith("<b>o3</b>")
+    assert sent[0]["chat_id"] == GROUP
+    assert sent[0]["reply_parameters"]["message_id"] > 0  # quotes the question in groups
+
+
+async def test_group_text_mention_and_reply_to_the_bot(bot: Bot) -> None:
+    text_mention = {
+        "type": "text_mention",
+        "offset": 0,
+        "length": 7,
+        "user": {"id": BOT_ID, "is_bot": True, "first_name": "Almanac"},
+    }
+    (by_name,) = await bot.say("Almanac gpt-5?", chat_type="group", chat_id=-56, entities=[text_mention])
+    assert by_name["text"].startswith("<b>GPT-5</b>")
+    earlier = bot.make.bot_message(-57, "group")
+    (reply,) = await bot.say("and o3?", chat_type="group", chat_id=-57, reply_to=earlier)
+    assert reply["text"].startswith("<b>o3</b>")
+
+
+async def test_group_commands_with_the_bot_name(bot: Bot) -> None:
+    (sent,) = await bot.say(f"/model@{BOT_USERNAME} o3", chat_type="supergroup", chat_id=-58)
+    assert sent["text"].startswith("<b>o3</b>")
+    (help_,) = await bot.say("/help", chat_type="group", chat_id=-59)
+    assert STRINGS["group_hint"]["en"] in help_["text"]
+
+
+async def test_forum_topic_replies_stay_in_the_topic(bot: Bot) -> None:
+    (command,) = await bot.say("/latest 2", chat_type="supergroup", chat_id=-60, thread_id=77)
+    assert command["message_thread_id"] == 77
+    before = len(bot.api.sent())
+    await bot.send(bot.make.mention(f"o3 vs o4-mini @{BOT_USERNAME}", chat_id=-60, thread_id=77))
+    (mention,) = bot.api.sent()[before:]
+    assert mention["message_thread_id"] == 77 and "<pre>" in mention["text"]
+    # buttons pressed in the topic answer in the topic too
+    await bot.press("m:en:o3", message=bot.api.messages()[-1])
+    assert bot.api.sent()[-1]["message_thread_id"] == 77
+
+
+async def test_topic_messages_are_not_replies_to_the_bot(bot: Bot) -> None:
+    topic_start = bot.make.bot_message(-61, "supergroup") | {"forum_topic_created": {"name": "AI", "icon_color": 1}}
+    assert await bot.say("o3", chat_type="supergroup", chat_id=-61, thread_id=5, reply_to=topic_start) == []
+
+
+async def test_edited_messages_are_not_answered_again(bot: Bot) -> None:
+    payload = bot.make.message("o3")
+    message = payload.pop("message")
+    payload["edited_message"] = message | {"edit_date": message["date"] + 5}
+    await bot.send(payload)
+    assert bot.api.sent() == []
+
+
+# -- buttons ----------------------------------------------------------------------------------------------
+
+
+async def test_pagination_edits_the_same_message(bot: Bot) -> None:
+    (first,) = await bot.say("list all models")
+    assert "page 1/18" in first["text"]
+    message = bot.api.messages()[-1]
+    (next_data,) = data_of(first)
+    bot.api.clear()
+    await bot.press(next_data, message=message)
+    (edit,) = bot.api.of("editMessageText")
+    assert edit["message_id"] == message["message_id"] and edit["chat_id"] == message["chat"]["id"]
+    assert "page 2/18" in edit["text"] and bot.api.sent() == []
+    assert data_of(edit) == ["q:en:0:l:", "q:en:2:l:"]
+    (answered,) = bot.api.of("answerCallbackQuery")
+    assert "text" not in answered  # a silent acknowledgement
+    await bot.press("q:en:17:l:", message=message)
+    last = bot.api.of("editMessageText")[-1]
+    assert "page 18/18" in last["text"] and data_of(last) == ["q:en:16:l:"]
+    assert_telegram_html(last["text"])
+
+
+async def test_vendor_family_and_compare_buttons(bot: Bot) -> None:
+    (card,) = await bot.say("gemini 2.5 pro")
+    assert data_of(card) == ["v:en:1", "f:en:gemini-2-5-pro", "c:en:gemini-2-5-pro:gemini-2-5-flash"]
+    message = bot.api.messages()[-1]
+    await bot.press("v:en:1", message=message)
+    vendor = bot.api.sent()[-1]
+    assert "Google" in vendor["text"] and "page 1/3" in vendor["text"] and data_of(vendor) == ["v:en:1:1"]
+    await bot.press("f:en:gemini-2-5-pro", message=message)
+    family = bot.api.sent()[-1]
+    assert "Gemini 2.5: 6 in all" in family["text"]
+    await bot.press("c:en:gemini-2-5-pro:gemini-2-5-flash", message=message)
+    compare = bot.api.sent()[-1]
+    assert "<pre>" in compare["text"] and "Gemini 2.5 Flash" in compare["text"]
+    assert len(bot.api.of("answerCallbackQuery")) == 3
+    # the vendor list's ▶ edits the vendor list message
+    await bot.press("v:en:1:1", message=bot.api.messages()[-3])
+    assert "page 2/3" in bot.api.of("editMessageText")[-1]["text"]
+
+
+async def test_did_you_mean_buttons_open_the_card(bot: Bot) -> None:
+    (clarify,) = await bot.say("gpt")
+    assert "Did you mean" in clarify["text"] and all(d.startswith("m:en:") for d in data_of(clarify))
+    await bot.press(data_of(clarify)[1], message=bot.api.messages()[-1])
+    card = bot.api.sent()[-1]
+    assert card["text"].startswith("<b>") and data_of(card)[0].startswith("v:en:")
+
+
+async def test_buttons_answer_in_the_language_of_the_message(bot: Bot) -> None:
+    (card,) = await bot.say("o3 是什么", language_code="en")
+    await bot.press(data_of(card)[0], message=bot.api.messages()[-1], language_code="en")
+    assert "共" in bot.api.sent()[-1]["text"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "m:en:no-such-model",
+        "m:xx:o3",
+        "m:en",
+        "v:en:999:0",
+        "v:en:1:99",
+        "v:en:-1:0",
+        "v:en:01:0",
+        "f:en:o3:9",
+        "f:en:nothing:0",
+        "c:en:o3",
+        "c:en:o3:o3",
+        "c:en:o3:nope",
+        "q:en:0:x:",
+        "q:en:0:l:z1",
+        "q:en:0:l:o2",
+        "q:en:99:l:o1",
+        "q:en:0:l:v1.v2",
+        "q:en:0:l:d300-10",
+        "garbage",
+        "m:en:o3:extra",
+        "x" * 64,
+    ],
+)
+async def test_forged_or_stale_buttons_get_a_notice_and_nothing_else(bot: Bot, data: str) -> None:
+    await bot.press(data)
+    assert only_answered_callback(bot.api)["text"] == STRINGS["stale_button"]["en"]
+
+
+async def test_stale_notice_in_chinese(bot: Bot) -> None:
+    await bot.press("m:en:gone", language_code="zh-TW")
+    assert only_answered_callback(bot.api)["text"] == STRINGS["stale_button"]["zh"]
+
+
+def test_button_data_fits_and_round_trips(engine: Engine) -> None:
+    """Every card's buttons fit in 64 bytes, and page buttons rebuild exactly the engine's list."""
+    for model in engine.knowledge.models:
+        answer = engine.answer(model.name)
+        for row in card_keyboard(model, answer, engine).inline_keyboard:
+            for button in row:
+                assert button.callback_data is None or len(button.callback_data.encode()) <= MAX_DATA
+    questions = ["list all models", "open models", "which qwen models are open weights", "3月发布了哪些开源模型"]
+    questions += ["Q2 reasoning models", "which models accept video", "list gemini 2.5 family", "how many image models"]
+    for question in questions:
+        answer = engine.answer(question)
+        assert answer.intent in (Intent.LIST, Intent.COUNT), question
+        data = page_data(answer, 0, engine)
+        assert data is not None and len(data.encode()) <= MAX_DATA
+        pressed = resolve(data, engine)
+        assert pressed is not None and pressed.answer.models == answer.models, question
+        assert pressed.answer.filters == answer.filters and pressed.answer.intent == answer.intent
+
+
+# -- inline mode ------------------------------------------------------------------------------------------
+
+
+async def test_inline_query_answers_cards(bot: Bot) -> None:
+    await bot.send(bot.make.inline("gemini 2.5 pro"))
+    (answer,) = bot.api.of("answerInlineQuery")
+    (result,) = answer["results"]
+    assert result["type"] == "article" and result["title"] == "Gemini 2.5 Pro" and result["id"] == "gemini-2-5-pro"
+    content = result["input_message_content"]
+    assert content["parse_mode"] == "HTML" and content["message_text"].startswith("<b>Gemini 2.5 Pro</b>")
+    assert_telegram_html(content["message_text"])
+    assert answer["cache_time"] == 60 and "\n" not in result["description"]
+
+
+async def test_inline_query_lists_are_capped_and_empty_means_latest(bot: Bot, engine: Engine) -> None:
+    await bot.send(bot.make.inline("open models"))
+    assert len(bot.api.of("answerInlineQuery")[-1]["results"]) == 20
+    await bot.send(bot.make.inline("", language_code="zh"))
+    latest = bot.api.of("answerInlineQuery")[-1]
+    newest = sorted(engine.knowledge.models, key=lambda m: m.released, reverse=True)[:20]
+    assert {r["id"] for r in latest["results"]} == {m.id for m in newest}
+    assert latest["is_personal"] is True and "发布" in latest["results"][0]["input_message_content"]["message_text"]
+    await bot.send(bot.make.inline("what's the weather"))
+    assert bot.api.of("answerInlineQuery")[-1]["results"] == []
+
+
+# -- long answers, logs, errors, menus -------------------------------------------------------------------
+
+
+async def test_long_answers_are_split_under_the_limit(engine: Engine, knowledge_copy: Path) -> None:
+    def lengthen(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for entry in entries:
+            if entry["id"] == "o3":
+                entry["summary_en"] = "Long <summary> & more. " * 80
+                entry["highlights_en"] = [
+                    f"{i}: " + "detail & <nuance> " * 100 for i in range(len(entry["highlights_zh"]))
+                ]
+        return entries
+
+    edit_models(knowledge_copy, "openai.yaml", lengthen)
+    bot = await started(KnowledgeStore.load(knowledge_copy))
+    sent = await bot.say("/model o3")
+    assert len(sent) >= 2
+    for params in sent:
+        assert_telegram_html(params["text"])
+    assert all("reply_markup" not in p for p in sent[:-1]) and data_of(sent[-1])
+    await bot.app.shutdown()
+
+
+async def test_one_info_line_per_handled_update(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="bot.tg.handlers"):
+        await bot.say("o3")
+        await bot.say("chatter", chat_type="supergroup")
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.tg.handlers"]
+    assert len(lines) == 1 and lines[0].startswith("text chat=private intent=card ") and lines[0].endswith(" ms")
+
+
+async def test_the_token_never_reaches_the_logs(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    bot.api.fail["sendMessage"] = NetworkError(f"connection reset by https://api.telegram.org/bot{TOKEN}/sendMessage")
+    with caplog.at_level(logging.INFO):
+        install_token_filter(TOKEN)
+        try:
+            await bot.say("o3")
+            bot.api.fail["sendMessage"] = Forbidden(f"blocked by the user (token {TOKEN})")
+            await bot.say("o4-mini")
+        finally:
+            for handler in logging.getLogger().handlers:
+                for f in [f for f in handler.filters if isinstance(f, RedactToken)]:
+                    handler.removeFilter(f)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert warnings and warnings[0].exc_info is None and errors and errors[0].exc_text
+    assert TOKEN not in caplog.text and REDACTED in caplog.text
+    assert all(TOKEN not in (r.exc_text or "") for r in caplog.records)
+    # the user is told something short after each failure
+    assert bot.api.texts()[-1] == esc(STRINGS["error"]["en"])
+
+
+async def test_command_menus_for_both_languages_and_scopes(bot: Bot) -> None:
+    await bot.app.post_init(bot.app)  # type: ignore[misc]
+    menus = bot.api.of("setMyCommands")
+    seen = {(m["scope"]["type"], m.get("language_code")) for m in menus}
+    assert seen == {(scope, code) for scope in ("all_private_chats", "all_group_chats") for code in ("zh", "en", None)}
+    private_zh = next(m for m in menus if m["scope"]["type"] == "all_private_chats" and m.get("language_code") == "zh")
+    assert [c["command"] for c in private_zh["commands"]][:2] == ["start", "help"]
+    assert "reload" not in str(menus)
+
+
+def test_every_telegram_string_has_both_languages() -> None:
+    assert all(set(values) == {"zh", "en"} and all(values.values()) for values in STRINGS.values())
+
+
+# -- settings ---------------------------------------------------------------------------------------------
+
+SETTING_NAMES = ["TELEGRAM_BOT_TOKEN", "ADMIN_IDS", "KNOWLEDGE_DIR", "TELEGRAM_API_URL", "MODE", "WEBHOOK_URL"]
+SETTING_NAMES += ["WEBHOOK_SECRET", "PORT", "LOG_LEVEL"]
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def test_settings_defaults_and_dotenv(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert load_settings().telegram_bot_token is None  # terminal mode
+    (tmp_path / ".env").write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nADMIN_IDS= 1, 22 ,333\nLOG_LEVEL=debug\n")
+    settings = load_settings()
+    assert settings.token == TOKEN and settings.admin_ids == frozenset({1, 22, 333}) and settings.log_level == "DEBUG"
+    assert settings.base_url == "https://api.telegram.org/bot"
+    assert settings.base_file_url == "https://api.telegram.org/file/bot"
+    assert settings.mode == "polling" and settings.port == 8080 and settings.knowledge_dir == Path("knowledge")
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings)
+    clean_env.setenv("ADMIN_IDS", "")
+    clean_env.setenv("TELEGRAM_API_URL", "http://localhost:8081/")
+    settings = load_settings()
+    assert settings.admin_ids == frozenset() and settings.base_url == "http://localhost:8081/bot"
+
+
+def test_webhook_settings(clean_env: pytest.MonkeyPatch) -> None:
+    for name, value in {"TELEGRAM_BOT_TOKEN": TOKEN, "MODE": "webhook", "WEBHOOK_SECRET": "s3cret_-X"}.items():
+        clean_env.setenv(name, value)
+    clean_env.setenv("WEBHOOK_URL", "https://bot.example.com/hook/telegram")
+    settings = load_settings()
+    assert settings.webhook_path == "hook/telegram" and TOKEN not in repr(settings) and "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"MODE": "webhook"}, "TELEGRAM_BOT_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET required when MODE=webhook"),
+        ({"MODE": "webhook", "TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.example"}, "WEBHOOK_SECRET"),
+        ({"MODE": "webhook", "TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "abc"}, "WEBHOOK_URL"),
+        ({"MODE": "push"}, "MODE"),
+        ({"PORT": "eighty"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"ADMIN_IDS": "1,alice"}, "ADMIN_IDS"),
+        ({"TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"WEBHOOK_URL": "http://insecure.example"}, "WEBHOOK_URL"),
+        ({"WEBHOOK_SECRET": "has spaces"}, "WEBHOOK_SECRET"),
+        ({"TELEGRAM_BOT_TOKEN": "12345:short"}, "TELEGRAM_BOT_TOKEN"),
+    ],
+)
+def test_bad_settings_exit_2_with_one_line(
+    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], named: str
+) -> None:
+    for name, value in env.items():
+        clean_env.setenv(name, value)
+    with pytest.raises(SystemExit) as stopped:
+        load_settings()
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and named in err
+    assert TOKEN not in err and "12345:short" not in err

@@ -1,0 +1,254 @@
+"""An offline Bot API for tests: the real ``Bot``/``Application`` code runs, only the HTTP answer is faked.
+
+``RecordingRequest`` answers the methods the bot uses with realistic JSON and records every call (method
+and decoded parameters); ``updates`` builds real Update payloads (messages, commands, mentions, replies,
+forum topics, button presses, inline queries) to feed through ``Application.process_update``.
+"""
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtok"
+BOT_ID = 123456789
+BOT_USERNAME = "AlmanacTestBot"
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Almanac", "username": BOT_USERNAME}
+GET_ME = {
+    **BOT_USER,
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": True,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+
+@dataclass
+class RecordingRequest(BaseRequest):
+    """Answers Bot API calls locally and keeps them in ``calls``.
+
+    ``fail`` maps a method name to an exception raised (once) instead of answering, to exercise the error
+    handler; ``updates`` is what getUpdates hands out (then empty lists, after a short long-poll wait).
+    """
+
+    calls: list[Call] = field(default_factory=list)
+    fail: dict[str, Exception] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(5000))
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = json.loads(json.dumps(request_data.parameters)) if request_data else {}
+        if name in self.fail:
+            self.calls.append(Call(name, params))
+            raise self.fail.pop(name)
+        result = await self._result(name, params)
+        self.calls.append(Call(name, params, result))
+        if result is None:
+            body = {"ok": False, "error_code": 404, "description": f"Not Found: method {name} is not faked"}
+            return 404, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    async def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return GET_ME
+        if name == "getUpdates":
+            if self.updates:
+                batch, self.updates = self.updates, []
+                return batch
+            await asyncio.sleep(0.05)
+            return []
+        if name == "sendMessage":
+            return self._message(params, next(self._ids))
+        if name == "editMessageText":
+            return self._message(params, params.get("message_id", 1)) if "chat_id" in params else True
+        if name == "getWebhookInfo":
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        if name in {
+            "answerCallbackQuery",
+            "answerInlineQuery",
+            "setMyCommands",
+            "deleteMyCommands",
+            "deleteWebhook",
+            "setWebhook",
+        }:
+            return True
+        return None
+
+    @staticmethod
+    def _message(params: dict[str, Any], message_id: int) -> dict[str, Any]:
+        chat_id = params["chat_id"]
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if int(chat_id) > 0 else "supergroup"},
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
+        if "message_thread_id" in params:
+            message["message_thread_id"] = params["message_thread_id"]
+            message["is_topic_message"] = True
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    # -- what the bot sent ---------------------------------------------------------------------------
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        """The parameters of every call to ``method``, in order."""
+        return [call.params for call in self.calls if call.method == method]
+
+    def sent(self) -> list[dict[str, Any]]:
+        return self.of("sendMessage")
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The Message objects (as JSON) the fake returned for every sendMessage."""
+        return [call.result for call in self.calls if call.method == "sendMessage" and call.result]
+
+    def texts(self) -> list[str]:
+        return [params["text"] for params in self.sent()]
+
+    def buttons(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every inline button of one sent/edited message, row by row."""
+        markup = params.get("reply_markup") or {}
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+class UpdateFactory:
+    """Builds Update payloads as Telegram sends them (ids increase; dates are now)."""
+
+    def __init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(100)
+
+    def _user(self, user_id: int, language_code: str | None) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Ada", "username": f"user{user_id}"}
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
+    @staticmethod
+    def _chat(chat_id: int, chat_type: str) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = "Ada"
+        else:
+            chat["title"] = "AI chat"
+            if chat_type == "supergroup":
+                chat["is_forum"] = True
+        return chat
+
+    def message(
+        self,
+        text: str,
+        *,
+        chat_type: str = "private",
+        chat_id: int | None = None,
+        user_id: int = 42,
+        language_code: str | None = "en",
+        entities: list[dict[str, Any]] | None = None,
+        reply_to: dict[str, Any] | None = None,
+        thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A text message; a leading /command gets its bot_command entity as Telegram adds it."""
+        if chat_id is None:
+            chat_id = user_id if chat_type == "private" else -1001234567890
+        entities = list(entities or [])
+        if text.startswith("/"):
+            entities.insert(0, {"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type),
+            "from": self._user(user_id, language_code),
+            "text": text,
+        }
+        if entities:
+            message["entities"] = entities
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        return {"update_id": next(self._update_ids), "message": message}
+
+    def mention(self, text: str, **kwargs: Any) -> dict[str, Any]:
+        """A group message with an @mention entity for every ``@word`` in it."""
+        entities = []
+        for word in text.split():
+            if word.startswith("@"):
+                entities.append(
+                    {"type": "mention", "offset": _utf16_offset(text, text.index(word)), "length": len(word)}
+                )
+        return self.message(text, chat_type=kwargs.pop("chat_type", "supergroup"), entities=entities, **kwargs)
+
+    def bot_message(self, chat_id: int, chat_type: str, text: str = "an earlier answer") -> dict[str, Any]:
+        """A message the bot sent earlier (for replies to it and buttons under it)."""
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type),
+            "from": BOT_USER,
+            "text": text,
+        }
+
+    def callback(
+        self,
+        data: str,
+        *,
+        message: dict[str, Any] | None = None,
+        user_id: int = 42,
+        language_code: str | None = "en",
+    ) -> dict[str, Any]:
+        """A button press under ``message`` (by default a fresh bot message in a private chat)."""
+        message = message or self.bot_message(user_id, "private")
+        query = {
+            "id": str(next(self._update_ids) * 7919),
+            "from": self._user(user_id, language_code),
+            "chat_instance": "-77",
+            "data": data,
+            "message": message,
+        }
+        return {"update_id": next(self._update_ids), "callback_query": query}
+
+    def inline(self, query: str, *, user_id: int = 42, language_code: str | None = "en") -> dict[str, Any]:
+        payload = {"id": str(next(self._update_ids) * 104729), "from": self._user(user_id, language_code)}
+        payload |= {"query": query, "offset": ""}
+        return {"update_id": next(self._update_ids), "inline_query": payload}
+
+
+def _utf16_offset(text: str, index: int) -> int:
+    """Telegram counts entity offsets in UTF-16 code units."""
+    return len(text[:index].encode("utf-16-le")) // 2

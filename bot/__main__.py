@@ -176,5 +176,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return args.run(args)
 
 
+def _entry() -> int:
+    try:
+        return main()
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_entry())

@@ -9,11 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bot.engine import Answer, Engine, Intent
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from bot.kb.yamlfile import YamlDocument, read_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +68,10 @@ class Report:
 
 
 def load_questions(path: Path) -> list[Labelled]:
-    items = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    document = read_yaml(path, str(path))
+    if not isinstance(document, YamlDocument):
+        raise ValueError("\n".join(map(str, document)))
+    items = document.data
     return [
         Labelled(str(i["q"]), i["intent"], tuple(i.get("models") or ()), tuple(i.get("suggestions") or ()))
         for i in items

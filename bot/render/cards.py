@@ -7,7 +7,7 @@ forms, only the markup differs.
 import html
 import math
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -256,32 +256,29 @@ def _month_groups(models: tuple[Model, ...], answer: Answer, m: Markup) -> list[
     return [f"{m.bold(month)}\n" + "\n".join(lines) for month, lines in months.items()]
 
 
+def _greedy(parts: Iterable[str], separator: str, limit: int) -> list[str]:
+    """Join ``parts`` with ``separator`` into as few strings of at most ``limit`` characters as possible."""
+    joined: list[str] = []
+    current = ""
+    for part in parts:
+        if current and len(current) + len(separator) + len(part) > limit:
+            joined.append(current)
+            current = ""
+        current = f"{current}{separator}{part}" if current else part
+    if current:
+        joined.append(current)
+    return joined
+
+
 def _pack(blocks: list[str], limit: int = MAX_MESSAGE) -> list[str]:
     """Join blocks into messages under ``limit``; a block longer than that is cut between its lines."""
-    messages: list[str] = []
-    current = ""
     pieces: list[str] = []
     for block in blocks:
         if len(block) <= limit:
             pieces.append(block)
-            continue
-        chunk = ""
-        for line in block.split("\n"):
-            line = line[:limit]
-            if chunk and len(chunk) + 1 + len(line) > limit:
-                pieces.append(chunk)
-                chunk = ""
-            chunk = f"{chunk}\n{line}" if chunk else line
-        if chunk:
-            pieces.append(chunk)
-    for piece in pieces:
-        if current and len(current) + 2 + len(piece) > limit:
-            messages.append(current)
-            current = ""
-        current = f"{current}\n\n{piece}" if current else piece
-    if current:
-        messages.append(current)
-    return messages
+        else:
+            pieces.extend(_greedy((line[:limit] for line in block.split("\n")), "\n", limit))
+    return _greedy(pieces, "\n\n", limit)
 
 
 def render_html(answer: Answer, page: int = 0) -> list[str]:

@@ -125,3 +125,73 @@ def test_out_of_scope(engine: Engine) -> None:
     assert engine.answer("今天北京天气怎么样").intent == Intent.OUT_OF_SCOPE
     legacy = engine.answer("Llama 3 是什么")
     assert (legacy.intent, legacy.unknown_name) == (Intent.OUT_OF_SCOPE, "Llama 3")
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "last"),
+    [
+        ("1-3月发布的开源模型", (1, 1), (3, 31)),
+        ("3月和4月发布的模型", (3, 1), (4, 30)),
+        ("2025-06 发布的模型", (6, 1), (6, 30)),
+        ("q1-q2 open models", (1, 1), (6, 30)),
+        ("下半年的视频模型", (7, 1), (12, 31)),
+    ],
+)
+def test_time_ranges(engine: Engine, question: str, first: tuple[int, int], last: tuple[int, int]) -> None:
+    answer = engine.answer(question)
+    assert answer.intent == Intent.LIST
+    assert answer.filters.start is not None and answer.filters.end is not None
+    assert (answer.filters.start.month, answer.filters.start.day) == first
+    assert (answer.filters.end.month, answer.filters.end.day) == last
+
+
+def test_country_filter(engine: Engine, knowledge: KnowledgeBase) -> None:
+    answer = engine.answer("国产开源推理模型有哪些")
+    chinese = {v.name for v in knowledge.vendors if v.country == "China"}
+    assert answer.models and all(m.vendor in chinese and m.open_weights for m in answer.models)
+    assert engine.answer("2025年第三季度国内外一共发布了多少个开源模型").filters.country is None
+
+
+@pytest.mark.parametrize("question", ["Claude 5 什么时候出", "DeepSeek R2 发布了吗", "grok 5", "claude opus 4.9"])
+def test_unknown_versions_of_known_names(engine: Engine, question: str) -> None:
+    answer = engine.answer(question)
+    assert answer.models == ()
+    assert answer.unknown_name and answer.intent in (Intent.OUT_OF_SCOPE, Intent.CLARIFY)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Gemini 2.5 Flash Lite 和 Flash 哪個好", ["Gemini 2.5 Flash-Lite", "Gemini 2.5 Flash"]),
+        ("claude sonnet 4.5 vs 4", ["Claude Sonnet 4.5", "Claude Sonnet 4"]),
+    ],
+)
+def test_elliptical_comparisons(engine: Engine, question: str, expected: list[str]) -> None:
+    answer = engine.answer(question)
+    assert (answer.intent, [m.name for m in answer.models]) == (Intent.COMPARE, expected)
+
+
+def test_smallest_first(engine: Engine) -> None:
+    answer = engine.answer("参数最少的模型")
+    assert answer.intent == Intent.SUPERLATIVE and answer.lowest
+    assert answer.models[0].name == "Gemma 3 270M"
+
+
+def test_best_is_not_a_ranking(engine: Engine) -> None:
+    answer = engine.answer("2025年最强的模型是哪个")
+    assert (answer.intent, answer.reason) == (Intent.OUT_OF_SCOPE, "subjective")
+
+
+@pytest.mark.parametrize("question", ["你好呀", "你能干嘛", "hey there, what can this bot do?", "help me"])
+def test_greetings(engine: Engine, question: str) -> None:
+    assert engine.answer(question).intent == Intent.HELP
+
+
+def test_taiwan_wording(engine: Engine) -> None:
+    answer = engine.answer("哪些模型支援影片輸入")
+    assert answer.filters.input_modality == "video" and len(answer.models) == 24
+
+
+def test_generic_words_are_not_names(engine: Engine) -> None:
+    assert engine.answer("哪些AI模型是开源的").intent == Intent.LIST
+    assert engine.answer("embedding models that are open source").intent == Intent.LIST

@@ -445,6 +445,7 @@ def test_button_data_fits_and_round_trips(engine: Engine) -> None:
                 assert button.callback_data is None or len(button.callback_data.encode()) <= MAX_DATA
     questions = ["list all models", "open models", "which qwen models are open weights", "3月发布了哪些开源模型"]
     questions += ["Q2 reasoning models", "which models accept video", "list gemini 2.5 family", "how many image models"]
+    questions += ["国产开源推理模型有哪些", "which chinese models are open source", "1-3月发布的开源模型"]
     for question in questions:
         answer = engine.answer(question)
         assert answer.intent in (Intent.LIST, Intent.COUNT), question

@@ -9,12 +9,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Literal
 
 from bot.engine.filters import FilterIndex, Filters, Metric, month_range
 from bot.engine.intents import Cues, Rules
-from bot.engine.matcher import Mention, NameMatcher, fold_name_words
+from bot.engine.matcher import Mention, NameMatcher, Target, fold_name_words
 from bot.engine.normalize import Lang, normalize
 from bot.kb import KnowledgeBase
+from bot.kb.names import fold_name
 from bot.kb.schema import Model
 
 DEFAULT_LATEST = 5
@@ -22,6 +24,9 @@ MAX_LATEST = 20
 SUPERLATIVE_SHOWN = 5
 SUGGESTIONS = 3
 
+OutOfScope = Literal["topic", "legacy", "unknown", "subjective"]
+_VERSION_AFTER_NAME = re.compile(r"\s*([a-z]?\d+(?:\.\d+)*[a-z]*)(?![\d.])")
+_YEAR = re.compile(r"20\d\d")
 _NAMEISH = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9.]*|\d+[a-z]+[a-z0-9]*|[a-z]{2,}")
 _WORDS = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*|[\u3400-\u9fff]+")
 
@@ -52,7 +57,9 @@ class Answer:
     filters: Filters = field(default_factory=Filters)
     metric: Metric | None = None
     total: int = 0
-    unknown_name: str | None = None
+    lowest: bool = False  # superlatives: smallest first
+    reason: OutOfScope | None = None
+    unknown_name: str | None = None  # a name the question used that the knowledge does not have
     vendor_names: Mapping[str, str] = field(default_factory=dict, repr=False)  # vendor → Chinese name
 
     def vendor_label(self, vendor: str) -> str:
@@ -105,6 +112,10 @@ class Engine:
             targets = tuple(
                 t for t in mention.targets if t.kind != "family" or asked or any(c.isdigit() for c in t.value)
             )
+            model = self.knowledge.by_id[t.value] if (t := mention.first("model")) else None
+            if asked and model and model.family and fold_name(model.family) == fold_name(model.name):
+                # "智谱GLM-4.5 系列": an alias of the model that names its whole family
+                targets = (Target("family", model.family), *targets)
             if targets:
                 kept.append(replace(mention, targets=targets))
         masked = _mask(text, ((m.start, m.end) for m in kept))
@@ -148,17 +159,24 @@ class Engine:
             (t.value for m in mentions if (t := m.first("family")) and (family_cue or not m.first("vendor"))), None
         )
         start = end = None
-        if months := cues.values("months") or self.rules.months_by_regex(reading.masked):
-            start, end = month_range(int(months[0]))  # type: ignore[arg-type]
-        elif quarters := cues.values("quarters"):
-            start, end = month_range(3 * int(quarters[0]) - 2, 3 * int(quarters[0]))  # type: ignore[arg-type]
-        elif halves := cues.values("halves"):
-            start, end = month_range(6 * int(halves[0]) - 5, 6 * int(halves[0]))  # type: ignore[arg-type]
+        months = [int(str(m)) for m in cues.values("months")] or self.rules.months_by_regex(reading.masked)
+        quarters = [int(str(q)) for q in cues.values("quarters")]
+        halves = [int(str(h)) for h in cues.values("halves")]
+        if span := self.rules.month_span(reading.masked):
+            start, end = month_range(*span)
+        elif months:  # "3月和4月": from the first to the last month named
+            start, end = month_range(min(months), max(months))
+        elif quarters:
+            start, end = month_range(3 * min(quarters) - 2, 3 * max(quarters))
+        elif halves:
+            start, end = month_range(6 * min(halves) - 5, 6 * max(halves))
         words = cues.values("input_words") if cues.found("input_cue") else []
         input_modality = str(words[0]) if words else None
         open_values = cues.values("open_weights")
+        countries = cues.values("countries")
         return Filters(
             vendors=vendors,
+            country=str(countries[0]) if countries and countries[0] != "all" else None,
             family=family,
             open_weights=bool(open_values[0]) if open_values else None,
             start=start,
@@ -187,6 +205,35 @@ class Engine:
             reading = self._read(corrected)
         return self._decide(base, reading)
 
+    def _elliptical(self, model: Model, reading: _Reading) -> Model | None:
+        """The second model of "Gemini 2.5 Flash-Lite 和 Flash" or "sonnet 4.5 vs 4", named by difference."""
+        words = fold_name_words(" ".join(reading.leftover_words())).split()
+        if not words:
+            return None
+        own = fold_name_words(model.name).split()
+        version_at = next((i for i, word in enumerate(own) if any(c.isdigit() for c in word)), None)
+        if version_at is None:
+            candidate = own[:1] + words
+        elif len(words) == 1 and any(c.isdigit() for c in words[0]):
+            candidate = [*own[:version_at], words[0], *own[version_at + 1 :]]  # another version of it
+        else:
+            candidate = [*own[: version_at + 1], *words]  # another edition of the same version
+        other = self.names.model_named(" ".join(candidate))
+        return other if other is not model else None
+
+    def _unknown_version(self, reading: _Reading) -> str | None:
+        """ "Claude 5", "DeepSeek R2": a known vendor or family with a version the knowledge does not have."""
+        cue_spans = reading.cues.spans()
+        for mention in reading.mentions:
+            if mention.first("model") or not mention.first("vendor", "family"):
+                continue
+            match = _VERSION_AFTER_NAME.match(reading.masked, mention.end)
+            if match is None or _YEAR.fullmatch(match.group(1)):
+                continue
+            if not any(start <= match.start(1) < end for start, end in cue_spans):
+                return f"{reading.text[mention.start : mention.end]} {match.group(1)}"
+        return None
+
     def _decide(self, base: Answer, reading: _Reading) -> Answer:
         cues = reading.cues
         family_cue = cues.found("family_cue")
@@ -198,7 +245,10 @@ class Engine:
             )
         )
         if cues.found("out_of_scope") and not models:
-            return replace(base, intent=Intent.OUT_OF_SCOPE)
+            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="topic")
+        pair = len(models) == 1 and (cues.found("compare") or cues.found("conjunctions"))
+        if pair and (other := self._elliptical(models[0], reading)) is not None:
+            models = (*models, other)
         if len(models) >= 2:
             return replace(base, intent=Intent.COMPARE, models=models[:3])
         if len(models) == 1:
@@ -207,27 +257,48 @@ class Engine:
             return replace(base, intent=Intent.FIELD if fact else Intent.CARD, models=models, fact=fact)
         legacy = next((m.targets[0].value for m in reading.mentions if m.targets[0].kind == "legacy"), None)
         if legacy:
-            return replace(base, intent=Intent.OUT_OF_SCOPE, unknown_name=legacy)
+            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="legacy", unknown_name=legacy)
+        if unknown := self._unknown_version(reading):
+            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=unknown)
 
         filters = self._filters(reading)
         list_cue = cues.found("list_words") or cues.found("count")
         if filters.family is not None and not (family_cue or list_cue):
             members = sorted(self.knowledge.by_family[filters.family], key=lambda m: m.released, reverse=True)
-            return replace(base, intent=Intent.CLARIFY, suggestions=tuple(members[:SUGGESTIONS]))
-        if cues.found("oldest") or (cues.found("extreme") and not cues.found("latest")):
+            extra = [w for w in reading.leftover_words() if _NAMEISH.fullmatch(w)]  # "gemini 2.5 ultra"
+            unknown = " ".join([filters.family, *extra]) if extra else None
+            return replace(base, intent=Intent.CLARIFY, suggestions=tuple(members[:SUGGESTIONS]), unknown_name=unknown)
+        ranking = cues.found("extreme") or cues.found("least")
+        if cues.found("oldest") or (ranking and not cues.found("latest")):
             metric: Metric = "oldest" if cues.found("oldest") else (cues.values("metrics") or ["params_total"])[0]  # type: ignore[assignment]
-            top, total = self.index.ranked(filters, metric, SUPERLATIVE_SHOWN)
-            return replace(base, intent=Intent.SUPERLATIVE, filters=filters, metric=metric, models=top, total=total)
+            lowest = cues.found("least") and not cues.found("extreme") and metric != "oldest"
+            top, total = self.index.ranked(filters, metric, SUPERLATIVE_SHOWN, lowest=lowest)
+            return replace(
+                base, intent=Intent.SUPERLATIVE, filters=filters, metric=metric, lowest=lowest, models=top, total=total
+            )
+        if cues.found("subjective"):
+            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="subjective")
 
-        leftovers = [w for w in reading.leftover_words() if _NAMEISH.fullmatch(w)]
-        if leftovers:
-            candidates = self._candidates(leftovers, reading, filters)
+        words = reading.leftover_words()
+        leftovers = [w for w in words if _NAMEISH.fullmatch(w)]
+        # "mistral medium 开源吗" still names a model; "哪些 AI 模型是开源的" does not
+        name_question = not list_cue and replace(filters, vendors=frozenset(), open_weights=None).empty
+        if leftovers and name_question:
+            versions = [w for w in words if w[:1].isdigit() and not _YEAR.fullmatch(w)]
+            candidates = self._candidates(leftovers + versions, reading, filters)
             if len(candidates) == 1:
                 return replace(base, intent=Intent.CARD, models=candidates)
             if candidates:
                 return replace(base, intent=Intent.CLARIFY, suggestions=candidates[:SUGGESTIONS])
-            if filters.empty and (close := self.names.closest_models(" ".join(leftovers))):
-                return replace(base, intent=Intent.CLARIFY, suggestions=tuple(close))
+            vendor_names = [reading.text[m.start : m.end] for m in reading.mentions if m.first("vendor")]
+            unknown = " ".join([*vendor_names, *(w for w in words if w in leftovers or w in versions)])
+            close = [
+                m for m in self.names.closest_models(unknown) if not filters.vendors or m.vendor in filters.vendors
+            ]
+            if close:
+                return replace(base, intent=Intent.CLARIFY, suggestions=tuple(close), unknown_name=unknown)
+            if versions:  # "claude opus 4.9": a version that does not exist is never a vendor list
+                return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=unknown)
 
         if cues.found("latest") and filters.start is None:
             count = min(max(self.rules.requested_count(reading.masked) or DEFAULT_LATEST, 1), MAX_LATEST)
@@ -237,4 +308,6 @@ class Engine:
             found = self.index.select(filters)
             intent = Intent.COUNT if cues.found("count") else Intent.LIST
             return replace(base, intent=intent, filters=filters, models=found, total=len(found))
-        return replace(base, intent=Intent.OUT_OF_SCOPE, unknown_name=" ".join(leftovers) or None)
+        if leftovers:
+            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=" ".join(words))
+        return replace(base, intent=Intent.OUT_OF_SCOPE, reason="topic")

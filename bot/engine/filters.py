@@ -51,6 +51,7 @@ class Filters:
     """What a list question asked for; every part is optional and all parts must hold."""
 
     vendors: frozenset[str] = frozenset()
+    country: str | None = None
     family: str | None = None
     open_weights: bool | None = None
     start: date | None = None
@@ -89,6 +90,7 @@ class FilterIndex:
         self._first_day_in_month: dict[int, dict[str, date]] = defaultdict(dict)
         for m in models:
             groups["vendor"][m.vendor].add(m.id)
+            groups["country"][knowledge.vendor_by_name[m.vendor].country].add(m.id)
             groups["family"][m.family].add(m.id)
             groups["open"][m.open_weights].add(m.id)
             groups["type"][m.type].add(m.id)
@@ -110,6 +112,8 @@ class FilterIndex:
         parts: list[frozenset[str] | set[str]] = []
         if filters.vendors:
             parts.append(frozenset().union(*(sets["vendor"].get(v, frozenset()) for v in filters.vendors)))
+        if filters.country is not None:
+            parts.append(sets["country"].get(filters.country, frozenset()))
         if filters.family is not None:
             parts.append(sets["family"].get(filters.family, frozenset()))
         if filters.open_weights is not None:
@@ -153,12 +157,16 @@ class FilterIndex:
                 newest.append(model_id)
         return self._models(newest), len(ids)
 
-    def ranked(self, filters: Filters, metric: Metric, shown: int) -> tuple[tuple[Model, ...], int]:
-        """The top ``shown`` matching models by ``metric`` (all tied winners at least), and how many have it."""
+    def ranked(
+        self, filters: Filters, metric: Metric, shown: int, lowest: bool = False
+    ) -> tuple[tuple[Model, ...], int]:
+        """The top ``shown`` matching models by ``metric`` (the bottom ones if ``lowest``; all tied winners at
+        least), and how many matching models have that metric at all."""
         ids = self._ids(filters)
         top: list[str] = []
         best: float | None = None
-        for value, model_id in self._ranked[metric]:
+        ranking = reversed(self._ranked[metric]) if lowest else self._ranked[metric]
+        for value, model_id in ranking:
             if model_id not in ids:
                 continue
             if len(top) >= shown and value != best:

@@ -114,6 +114,9 @@ class Rules:
                 "count": plain(lexicon.count.phrases),
                 "latest": plain(lexicon.latest.phrases),
                 "extreme": plain(lexicon.superlative.extreme),
+                "least": plain(lexicon.superlative.least),
+                "subjective": plain(lexicon.subjective),
+                "countries": lexicon.countries,
                 "oldest": plain(lexicon.superlative.oldest),
                 "metrics": lexicon.superlative.metrics,
                 "fields": lexicon.fields,
@@ -137,6 +140,8 @@ class Rules:
         self._help = [re.compile(r) for r in lexicon.help.regex]
         self._help_phrases = frozenset(p.casefold() for p in lexicon.help.phrases)
         self.month_regex = [re.compile(r) for r in lexicon.time.month_regex]
+        self.month_range_regex = [re.compile(r) for r in lexicon.time.month_range_regex]
+        self.quarter_range_regex = [re.compile(r) for r in lexicon.time.quarter_range_regex]
         self.latest_count = [re.compile(r) for r in lexicon.latest.count_regex]
         self.field_order = list(lexicon.fields)
 
@@ -144,8 +149,18 @@ class Rules:
         return self.reader.read(text, self._extra)
 
     def months_by_regex(self, text: str) -> list[int]:
-        found = (int(m.group(1)) for regex in self.month_regex if (m := regex.search(text)))
+        found = (int(m.group(1)) for regex in self.month_regex for m in regex.finditer(text))
         return [month for month in found if 1 <= month <= 12]
+
+    def month_span(self, text: str) -> tuple[int, int] | None:
+        """An explicit range of months ("1-3月", "q1-q2") as (first month, last month)."""
+        for regex in self.month_range_regex:
+            if (m := regex.search(text)) and 1 <= int(m.group(1)) <= int(m.group(2)) <= 12:
+                return int(m.group(1)), int(m.group(2))
+        for regex in self.quarter_range_regex:
+            if (m := regex.search(text)) and 1 <= int(m.group(1)) <= int(m.group(2)) <= 4:
+                return 3 * int(m.group(1)) - 2, 3 * int(m.group(2))
+        return None
 
     def requested_count(self, text: str) -> int | None:
         for regex in self.latest_count:

@@ -27,6 +27,7 @@ Kind = Literal["model", "family", "vendor", "legacy"]
 KIND_ORDER: tuple[Kind, ...] = ("model", "family", "vendor", "legacy")
 
 _SEPARATORS = frozenset(" -‐‑‒–—_.·・")
+_VERSION_DOT = re.compile(r"(?<=\d)\.(?=\d)")
 _WORD = re.compile(r"[a-z0-9]+(?:[.+][a-z0-9]+)*|[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
 
@@ -88,9 +89,10 @@ def _name_words(name: str) -> list[str]:
 
 
 def fold_name_words(name: str) -> str:
-    """Lower-case, width-folded text with separators turned into spaces (for splitting names into words)."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(" " if c in _SEPARATORS else c for c in text)
+    """Lower-case, width-folded text with separators turned into spaces (for splitting names into words);
+    a dot between two digits stays, so a version such as 2.5 remains one word."""
+    text = _VERSION_DOT.sub("\x00", unicodedata.normalize("NFKC", name).casefold())
+    return "".join(" " if c in _SEPARATORS else c for c in text).replace("\x00", ".")
 
 
 class NameMatcher:
@@ -121,6 +123,10 @@ class NameMatcher:
             key: tuple(sorted(targets, key=lambda t: KIND_ORDER.index(t.kind))) for key, targets in keys.items()
         }
         self._longest = max(map(len, self._keys))
+        self._model_keys_by_prefix: dict[str, list[str]] = defaultdict(list)
+        for key, key_targets in self._keys.items():
+            if key_targets[0].kind == "model":
+                self._model_keys_by_prefix[key[:2]].append(key)
 
         words: dict[str, set[str]] = defaultdict(set)
         for model in knowledge.models:
@@ -150,6 +156,11 @@ class NameMatcher:
                     taken = end
                     break
         return mentions
+
+    def model_named(self, name: str) -> Model | None:
+        """The model whose name or alias folds to the same key as ``name``, if any."""
+        targets = self._keys.get(fold_name(name), ())
+        return self._knowledge.by_id[targets[0].value] if targets and targets[0].kind == "model" else None
 
     def is_known_word(self, word: str) -> bool:
         return word in self._known_words
@@ -184,9 +195,10 @@ class NameMatcher:
         key = fold_name(text)
         if len(key) < 3:
             return []
+        bucket = self._model_keys_by_prefix.get(key[:2], [])
         found: list[Model] = []
-        for _, _, targets in process.extract(key, self._keys, scorer=fuzz.ratio, limit=limit * 3, score_cutoff=cutoff):
-            target = targets[0]
-            if target.kind == "model" and (model := self._knowledge.by_id[target.value]) not in found:
+        for choice, _, _ in process.extract(key, bucket, scorer=fuzz.ratio, limit=limit * 3, score_cutoff=cutoff):
+            model = self._knowledge.by_id[self._keys[choice][0].value]
+            if model not in found:
                 found.append(model)
         return found[:limit]

@@ -1,9 +1,9 @@
 """Question text → one canonical form, so every later step sees a single spelling.
 
 Full-width → half-width (NFKC), case folding, and traditional → simplified Chinese with OpenCC: the
-official OpenCC binding on PyPI (``opencc``), maintained by the OpenCC project itself, with a phrase-level
-dictionary (so 發佈/發布 and 開源 convert correctly, not just character by character) and a compiled core
-that converts a question in microseconds.
+official OpenCC binding on PyPI (``opencc``), maintained by the OpenCC project itself, with phrase-level
+dictionaries and a compiled core that converts a question in microseconds. The ``tw2sp`` configuration
+also converts Taiwan wording (支援 → 支持, 影片 → 视频, 軟體 → 软件), which character-level converters miss.
 """
 
 import re
@@ -32,7 +32,7 @@ class Question:
 
 @cache
 def _converter() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC("tw2sp")
 
 
 def normalize(text: str) -> Question:

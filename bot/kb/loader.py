@@ -163,10 +163,16 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     lexicon = read_mapping(intents_path, str(intents_path), Lexicon, errors)
     if lexicon is not None:
         families = {m.entry.family for m in models}
+        countries = {v.entry.country for v in vendors}
         errors.extend(
             KnowledgeError(str(intents_path), f"unknown family {family!r}", None, None, f"family_aliases.{family}")
             for family in lexicon.family_aliases
             if family not in families
+        )
+        errors.extend(
+            KnowledgeError(str(intents_path), f"no vendor has country {name!r}", None, None, f"countries.{name}")
+            for name in lexicon.countries
+            if name not in countries and name != "all"
         )
 
     _check_ids(models, errors)

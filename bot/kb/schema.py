@@ -231,6 +231,7 @@ class LatestWords(_Strict):
 
 class SuperlativeWords(_Strict):
     extreme: Phrases
+    least: Phrases = ()
     oldest: Phrases
     metrics: dict[Metric, Phrases]
 
@@ -250,6 +251,8 @@ class TimeWords(_Strict):
     quarters: dict[Annotated[int, Field(ge=1, le=4)], Phrases]
     halves: dict[Annotated[int, Field(ge=1, le=2)], Phrases]
     month_regex: Regexes = Field(description="Each regex's first group is a month number")
+    month_range_regex: Regexes = Field(default=(), description="Groups 1 and 2: the first and last month")
+    quarter_range_regex: Regexes = Field(default=(), description="Groups 1 and 2: the first and last quarter")
 
 
 class Lexicon(_Strict):
@@ -268,6 +271,8 @@ class Lexicon(_Strict):
     list_words: Phrases
     family_cue: Phrases
     family_aliases: dict[str, Phrases]
+    subjective: Phrases = ()
+    countries: dict[str, Phrases] = Field(default_factory=dict, description="Keys are vendors' `country` values")
     open_weights: OpenWeightsWords
     reasoning: Phrases
     types: dict[ModelType, Phrases]

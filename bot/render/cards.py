@@ -15,7 +15,7 @@ from bot.engine import Answer, Filters, Intent
 from bot.engine.filters import params_in_billions
 from bot.engine.normalize import Lang
 from bot.kb.schema import Model
-from bot.render.i18n import MODALITIES, REASONING, TYPES, stage, text
+from bot.render.i18n import COUNTRIES, MODALITIES, REASONING, TYPES, stage, text
 
 MAX_MESSAGE = 4096
 PAGE_SIZE = 10
@@ -57,6 +57,8 @@ def _modalities(values: tuple[str, ...], lang: Lang) -> str:
 
 
 def _timeline(model: Model, lang: Lang) -> str:
+    if len(model.dates) == 1:
+        return str(model.dates[0][0])
     return " · ".join(f"{day} {stage(name, lang)}" for day, name in model.dates)
 
 
@@ -110,10 +112,13 @@ def list_line(model: Model, answer: Answer, m: Markup) -> str:
     return f"{day} · {m.bold(model.name)}{m.esc(note)} · {m.esc(answer.vendor_label(model.vendor))} · {m.esc(openness)}"
 
 
-def _describe_filters(filters: Filters, lang: Lang) -> str:
+def _describe_filters(answer: Answer) -> str:
+    filters, lang = answer.filters, answer.lang
     parts: list[str] = []
     if filters.vendors:
-        parts.append("/".join(sorted(filters.vendors)))
+        parts.append("/".join(sorted(answer.vendor_label(v) for v in filters.vendors)))
+    if filters.country:
+        parts.append(COUNTRIES.get(filters.country, {}).get(lang, filters.country))
     if filters.family:
         parts.append(filters.family)
     if filters.start and filters.end:
@@ -175,11 +180,13 @@ def _blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
         vendors = len(answer.vendor_names)
         return [m.esc(text("help", lang, models=answer.total, vendors=vendors)), m.esc(text("examples", lang))]
     if answer.intent == Intent.OUT_OF_SCOPE:
-        head = text("legacy", lang, name=answer.unknown_name) if answer.unknown_name else text("out_of_scope", lang)
+        reason = answer.reason or "topic"
+        head = text("out_of_scope" if reason == "topic" else reason, lang, name=answer.unknown_name)
         return [m.esc(head), f"{text('try', lang)}\n{m.esc(text('examples', lang))}"]
     if answer.intent == Intent.CLARIFY:
+        unknown = text("unknown", lang, name=answer.unknown_name) + "\n" if answer.unknown_name else ""
         return [
-            m.esc(text("clarify", lang)),
+            m.esc(unknown + text("clarify", lang)),
             "\n".join(f"• {m.bold(s.name)} · {m.esc(answer.vendor_label(s.vendor))}" for s in answer.suggestions),
         ]
     if answer.intent == Intent.CARD:
@@ -212,11 +219,11 @@ def _field(answer: Answer, m: Markup) -> str:
 
 def _list_blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
     lang, filters = answer.lang, answer.filters
-    what = _describe_filters(filters, lang)
+    what = _describe_filters(answer)
     if answer.intent == Intent.LATEST:
         header = text("latest_header", lang, n=len(answer.models), what=f" · {what}" if what else "")
     elif answer.intent == Intent.SUPERLATIVE:
-        metric = text(f"metric_{answer.metric}", lang)
+        metric = text(f"metric_{answer.metric}", lang) + (text("smallest_first", lang) if answer.lowest else "")
         header = text("superlative_header", lang, metric=metric, what=f" · {what}" if what else "")
     elif answer.intent == Intent.COUNT:
         header = text(

@@ -8,9 +8,10 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "en": "Hi! I'm Model Almanac. I know the {models} AI models released in 2025 by {vendors} organisations. Try:",
     },
     "examples": {
-        "zh": "Gemini 2.5 Pro 是什么\n哪些是开源模型\n谷歌发布了哪些模型\n3月发布了什么\no3 和 o4-mini 有什么区别\n上下文最长的模型",
+        "zh": "Gemini 2.5 Pro 是什么\n哪些是开源模型\n谷歌发布了哪些模型\n3月发布了什么\no3 和 o4-mini 有什么区别\n"
+        "上下文最长的模型\n最新的5个模型",
         "en": "What is Gemini 2.5 Pro?\nWhich Qwen models are open weights?\nWhat did Google release in Q2?\n"
-        "Compare o3 vs o4-mini\nWhich model has the longest context?\nlatest 5 models",
+        "Compare o3 vs o4-mini\nWhich model has the longest context?\nLatest 5 models",
     },
     "out_of_scope": {
         "zh": "这个问题超出了我的范围：我只回答 2025 年发布的 AI 模型（发布时间、开源、参数、上下文、对比等）。",
@@ -21,6 +22,15 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "zh": "{name} 不是 2025 年发布的模型，我只收录 2025 年的模型。",
         "en": "{name} was not released in 2025; I only cover 2025 models.",
     },
+    "unknown": {
+        "zh": "我的 2025 年模型库里没有「{name}」：它可能不是 2025 年发布的，或者叫别的名字。",
+        "en": "“{name}” is not among the 2025 models I know: it may be from another year, or go by another name.",
+    },
+    "subjective": {
+        "zh": "“最强/最好”没法只凭事实排出来。我可以按上下文长度、参数量、最大输出或发布时间排名，或者对比具体的模型。",
+        "en": "“Best” can't be ranked from facts alone. I can rank by context window, parameters, max output or "
+        "release date, or compare specific models.",
+    },
     "try": {"zh": "可以试试：", "en": "You could ask:"},
     "clarify": {"zh": "你是不是想问：", "en": "Did you mean:"},
     "no_match": {"zh": "没有找到符合条件的模型。", "en": "No model matches that."},
@@ -29,14 +39,16 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "all_models": {"zh": "2025 年的模型", "en": "Models of 2025"},
     "latest_header": {"zh": "最新发布的 {n} 个模型{what}", "en": "The {n} newest models{what}"},
     "superlative_header": {"zh": "{metric}排名{what}", "en": "Ranked by {metric}{what}"},
+    "smallest_first": {"zh": "（从小到大）", "en": " (smallest first)"},
     "open_note": {
         "zh": "（“开源”指模型权重可下载，即 open weights；各自许可不同，见每行括号。）",
         "en": "(Open = downloadable weights; licenses differ, shown per model.)",
     },
     "page": {"zh": "第 {page}/{pages} 页 · 共 {total} 个", "en": "page {page}/{pages} · {total} in all"},
     "price": {
-        "zh": "价格不在我的范围内：模型价格经常变动，请以 {name} 官方定价页为准。",
-        "en": "Prices are out of my scope: they change often, so please check {name}'s official pricing page.",
+        "zh": "价格经常变动，我不回答价格问题，请以 {name} 官方定价页为准（卡片里若提到价格，那是发布时的价格）。",
+        "en": "Prices change often, so I don't answer price questions: please check {name}'s official pricing page "
+        "(any price in the card is the launch price).",
     },
     "not_disclosed": {"zh": "未公开", "en": "not disclosed"},
     "tokens": {"zh": "{n} token", "en": "{n} tokens"},
@@ -100,6 +112,13 @@ REASONING: dict[object, dict[Lang, str]] = {
     "hybrid": {"zh": "混合（可切换思考）", "en": "hybrid (switchable thinking)"},
     "variants": {"zh": "有独立的思考版与非思考版", "en": "separate thinking and non-thinking editions"},
     None: {"zh": "未说明", "en": "not stated"},
+}
+COUNTRIES: dict[str, dict[Lang, str]] = {
+    "China": {"zh": "中国", "en": "Chinese"},
+    "US": {"zh": "美国", "en": "US"},
+    "France": {"zh": "法国", "en": "French"},
+    "Germany": {"zh": "德国", "en": "German"},
+    "Canada": {"zh": "加拿大", "en": "Canadian"},
 }
 STAGES: dict[str, str] = {"released": "发布", "experimental": "实验版", "paid preview": "付费预览", "GA": "正式版"}
 

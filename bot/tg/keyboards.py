@@ -12,7 +12,8 @@ they sit under; the others answer with a new message:
 ``q:<lang>:<page>:<l|c>:<filters>``   one page of a list (``l``) or count (``c``) answer
 ====================================  =========================================================
 
-``<filters>`` is ``.``-separated parts: ``v3+5`` vendor indexes, ``f<model-id>`` a family (by one of its
+``<filters>`` is ``.``-separated parts: ``v3+5`` vendor indexes, ``n0`` a country (index in the sorted
+vendor countries), ``f<model-id>`` a family (by one of its
 members), ``o1``/``o0`` open weights or not, ``d<a>-<b>`` a date range in days from 1 January, ``t0+1``
 model types and ``i2`` an input modality (indexes into the schema's literals), ``r1`` reasoning. Anything
 that does not decode, or names something the knowledge no longer has, resolves to ``None``.
@@ -53,12 +54,18 @@ def compare_data(models: tuple[Model, ...], lang: Lang) -> str | None:
     return _fits(":".join(["c", lang, *(m.id for m in models)]))
 
 
+def _countries(engine: Engine) -> list[str]:
+    return sorted({vendor.country for vendor in engine.knowledge.vendors})
+
+
 def _filters_code(filters: Filters, engine: Engine) -> str:
     knowledge = engine.knowledge
     parts = []
     if filters.vendors:
         indexes = [i for i, v in enumerate(knowledge.vendors) if v.name in filters.vendors]
         parts.append("v" + "+".join(map(str, indexes)))
+    if filters.country is not None:
+        parts.append(f"n{_countries(engine).index(filters.country)}")
     if filters.family is not None:
         member = min(knowledge.by_family[filters.family], key=lambda m: len(m.id))
         parts.append(f"f{member.id}")
@@ -130,6 +137,8 @@ def _decode_filters(code: str, engine: Engine) -> Filters:
         match tag:
             case "v":
                 fields["vendors"] = frozenset(knowledge.vendors[_index(i)].name for i in rest.split("+"))
+            case "n":
+                fields["country"] = _countries(engine)[_index(rest)]
             case "f":
                 fields["family"] = knowledge.by_id[rest].family or _invalid(part)
             case "o":

@@ -1,5 +1,6 @@
 """Rendering: escaped, well-formed HTML under Telegram's 4096-character limit, and plain text."""
 
+import string
 from html.parser import HTMLParser
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from bot.engine import Answer, Engine, Intent
 from bot.kb import KnowledgeBase
 from bot.render.cards import MAX_MESSAGE, PAGE_SIZE, _pack, page_count, render_html, render_text
+from bot.render.i18n import COUNTRIES, MODALITIES, REASONING, STRINGS, TYPES
 
 ALLOWED_TAGS = {"b", "i", "a", "pre"}
 
@@ -113,3 +115,14 @@ def test_engine_never_raises_and_html_is_safe(engine: Engine, question: str) -> 
     for message in render_html(answer):
         assert_well_formed(message)
     assert isinstance(render_text(answer), str)
+
+
+def test_every_string_exists_in_both_languages_with_the_same_placeholders() -> None:
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+    for key, versions in STRINGS.items():
+        assert set(versions) == {"zh", "en"}, key
+        assert fields(versions["zh"]) == fields(versions["en"]) - {"s"}, key  # {s}: English plural only
+    for table in (TYPES, MODALITIES, REASONING, COUNTRIES):
+        assert all(set(versions) == {"zh", "en"} for versions in table.values())

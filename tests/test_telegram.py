@@ -170,7 +170,7 @@ async def test_model_card_with_its_buttons(bot: Bot, engine: Engine) -> None:
     assert card["text"].startswith("<b>o3</b>")
     model = engine.knowledge.by_id["o3"]
     assert buttons(card)[0] == {"text": "🔗 Source", "url": model.source}
-    assert data_of(card) == ["v:en:0", "f:en:o3", "c:en:o3:o3-mini"]
+    assert data_of(card) == ["v:en:openai", "f:en:o3", "c:en:o3:o3-mini"]
     (usage,) = await bot.say("/model")
     assert usage["text"] == esc(STRINGS["usage_model"]["en"])
 
@@ -206,7 +206,7 @@ async def test_list_with_filter_words_paginates(bot: Bot, engine: Engine) -> Non
     (everything,) = await bot.say("/list")
     assert "page 1/18" in everything["text"]
     (chinese,) = await bot.say("/list 谷歌", language_code="en")
-    assert "谷歌" in chinese["text"] and data_of(chinese) == ["v:zh:1:1"]
+    assert "谷歌" in chinese["text"] and data_of(chinese) == ["v:zh:google:1"]
 
 
 async def test_vendors_lists_every_vendor_with_counts(bot: Bot, engine: Engine) -> None:
@@ -214,7 +214,7 @@ async def test_vendors_lists_every_vendor_with_counts(bot: Bot, engine: Engine) 
     knowledge = engine.knowledge
     assert f"{len(knowledge.vendors)} organisations · {len(knowledge.models)} models" in sent["text"]
     assert f"Google: {len(knowledge.by_vendor['Google'])}" in sent["text"]
-    assert len(data_of(sent)) == len(knowledge.vendors) and "v:en:0" in data_of(sent)
+    assert len(data_of(sent)) == len(knowledge.vendors) and "v:en:openai" in data_of(sent)
     assert_telegram_html(sent["text"])
 
 
@@ -369,11 +369,11 @@ async def test_pagination_edits_the_same_message(bot: Bot) -> None:
 
 async def test_vendor_family_and_compare_buttons(bot: Bot) -> None:
     (card,) = await bot.say("gemini 2.5 pro")
-    assert data_of(card) == ["v:en:1", "f:en:gemini-2-5-pro", "c:en:gemini-2-5-pro:gemini-2-5-flash"]
+    assert data_of(card) == ["v:en:google", "f:en:gemini-2-5-pro", "c:en:gemini-2-5-pro:gemini-2-5-flash"]
     message = bot.api.messages()[-1]
-    await bot.press("v:en:1", message=message)
+    await bot.press("v:en:google", message=message)
     vendor = bot.api.sent()[-1]
-    assert "Google" in vendor["text"] and "page 1/3" in vendor["text"] and data_of(vendor) == ["v:en:1:1"]
+    assert "Google" in vendor["text"] and "page 1/3" in vendor["text"] and data_of(vendor) == ["v:en:google:1"]
     await bot.press("f:en:gemini-2-5-pro", message=message)
     family = bot.api.sent()[-1]
     assert "Gemini 2.5: 6 in all" in family["text"]
@@ -382,7 +382,7 @@ async def test_vendor_family_and_compare_buttons(bot: Bot) -> None:
     assert "<pre>" in compare["text"] and "Gemini 2.5 Flash" in compare["text"]
     assert len(bot.api.of("answerCallbackQuery")) == 3
     # the vendor list's ▶ edits the vendor list message
-    await bot.press("v:en:1:1", message=bot.api.messages()[-3])
+    await bot.press("v:en:google:1", message=bot.api.messages()[-3])
     assert "page 2/3" in bot.api.of("editMessageText")[-1]["text"]
 
 
@@ -406,10 +406,11 @@ async def test_buttons_answer_in_the_language_of_the_message(bot: Bot) -> None:
         "m:en:no-such-model",
         "m:xx:o3",
         "m:en",
-        "v:en:999:0",
-        "v:en:1:99",
-        "v:en:-1:0",
-        "v:en:01:0",
+        "v:en:nobody:0",
+        "v:en:google:99",
+        "v:en:google:-1",
+        "v:en:google:01",
+        "v:en:Google:0",
         "f:en:o3:9",
         "f:en:nothing:0",
         "c:en:o3",
@@ -419,7 +420,8 @@ async def test_buttons_answer_in_the_language_of_the_message(bot: Bot) -> None:
         "q:en:0:l:z1",
         "q:en:0:l:o2",
         "q:en:99:l:o1",
-        "q:en:0:l:v1.v2",
+        "q:en:0:l:vgoogle.vopenai",
+        "q:en:0:l:nAtlantis",
         "q:en:0:l:d300-10",
         "garbage",
         "m:en:o3:extra",
@@ -454,6 +456,21 @@ def test_button_data_fits_and_round_trips(engine: Engine) -> None:
         pressed = resolve(data, engine)
         assert pressed is not None and pressed.answer.models == answer.models, question
         assert pressed.answer.filters == answer.filters and pressed.answer.intent == answer.intent
+
+
+def test_vendor_buttons_survive_a_reordered_vendors_file(engine: Engine, knowledge_copy: Path) -> None:
+    """Button data names vendors by their folded name, not by position, so a reload that reorders
+    vendors.yaml keeps every old button pointing at the same vendor."""
+    path = knowledge_copy / "vendors.yaml"
+    header = "".join(line for line in path.read_text(encoding="utf-8").splitlines(True) if line.startswith("#"))
+    vendors = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(header + yaml.safe_dump(vendors[::-1], allow_unicode=True, sort_keys=False), encoding="utf-8")
+    reordered = KnowledgeStore.load(knowledge_copy).engine
+    for data in ("v:en:google", "v:en:google:1", "q:en:0:l:vgoogle.o1"):
+        before, after = resolve(data, engine), resolve(data, reordered)
+        assert before is not None and after is not None, data
+        assert [m.name for m in before.answer.models] == [m.name for m in after.answer.models], data
+        assert {m.vendor for m in after.answer.models} == {"Google"}
 
 
 # -- inline mode ------------------------------------------------------------------------------------------

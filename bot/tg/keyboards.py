@@ -6,14 +6,14 @@ they sit under; the others answer with a new message:
 
 ====================================  =========================================================
 ``m:<lang>:<model-id>``               open that model's card (cards' peers, "did you mean")
-``v:<lang>:<vendor-index>[:<page>]``  that vendor's models (index in vendors.yaml order)
+``v:<lang>:<vendor>[:<page>]``        that vendor's models (its name folded: ``moonshotai``)
 ``f:<lang>:<model-id>[:<page>]``      the models of that model's family
 ``c:<lang>:<id>:<id>[:<id>]``         compare those models
 ``q:<lang>:<page>:<l|c>:<filters>``   one page of a list (``l``) or count (``c``) answer
 ====================================  =========================================================
 
-``<filters>`` is ``.``-separated parts: ``v3+5`` vendor indexes, ``n0`` a country (index in the sorted
-vendor countries), ``f<model-id>`` a family (by one of its
+``<filters>`` is ``.``-separated parts: ``vgoogle+openai`` vendors (folded names), ``nChina`` a country,
+``f<model-id>`` a family (by one of its
 members), ``o1``/``o0`` open weights or not, ``d<a>-<b>`` a date range in days from 1 January, ``t0+1``
 model types and ``i2`` an input modality (indexes into the schema's literals), ``r1`` reasoning. Anything
 that does not decode, or names something the knowledge no longer has, resolves to ``None``.
@@ -27,6 +27,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine import Answer, Engine, Filters, Intent
 from bot.engine.normalize import Lang
+from bot.kb.names import fold_name
 from bot.kb.schema import YEAR, Modality, Model, ModelType
 from bot.render.cards import page_count
 from bot.tg.messages import tr
@@ -54,18 +55,22 @@ def compare_data(models: tuple[Model, ...], lang: Lang) -> str | None:
     return _fits(":".join(["c", lang, *(m.id for m in models)]))
 
 
-def _countries(engine: Engine) -> list[str]:
-    return sorted({vendor.country for vendor in engine.knowledge.vendors})
+def _countries(engine: Engine) -> set[str]:
+    return {vendor.country for vendor in engine.knowledge.vendors}
+
+
+def _vendor(engine: Engine, key: str) -> str:
+    """The vendor whose folded name is ``key`` (unique: the loader checks it); KeyError if none."""
+    return {fold_name(v.name): v.name for v in engine.knowledge.vendors}[key]
 
 
 def _filters_code(filters: Filters, engine: Engine) -> str:
     knowledge = engine.knowledge
     parts = []
     if filters.vendors:
-        indexes = [i for i, v in enumerate(knowledge.vendors) if v.name in filters.vendors]
-        parts.append("v" + "+".join(map(str, indexes)))
+        parts.append("v" + "+".join(sorted(fold_name(v) for v in filters.vendors)))
     if filters.country is not None:
-        parts.append(f"n{_countries(engine).index(filters.country)}")
+        parts.append(f"n{filters.country}")
     if filters.family is not None:
         member = min(knowledge.by_family[filters.family], key=lambda m: len(m.id))
         parts.append(f"f{member.id}")
@@ -88,8 +93,7 @@ def page_data(answer: Answer, page: int, engine: Engine) -> str | None:
     if answer.intent == Intent.LIST and filters.family is None and len(filters.vendors) == 1:
         only = Filters(vendors=filters.vendors)
         if filters == only:
-            index = [v.name for v in engine.knowledge.vendors].index(next(iter(filters.vendors)))
-            return _fits(f"v:{lang}:{index}:{page}")
+            return _fits(f"v:{lang}:{fold_name(next(iter(filters.vendors)))}:{page}")
     if answer.intent == Intent.LIST and filters.family is not None and filters == Filters(family=filters.family):
         member = min(engine.knowledge.by_family[filters.family], key=lambda m: len(m.id))
         return _fits(f"f:{lang}:{member.id}:{page}")
@@ -136,9 +140,9 @@ def _decode_filters(code: str, engine: Engine) -> Filters:
         seen.add(tag)
         match tag:
             case "v":
-                fields["vendors"] = frozenset(knowledge.vendors[_index(i)].name for i in rest.split("+"))
+                fields["vendors"] = frozenset(_vendor(engine, key) for key in rest.split("+"))
             case "n":
-                fields["country"] = _countries(engine)[_index(rest)]
+                fields["country"] = rest if rest in _countries(engine) else _invalid(part)
             case "f":
                 fields["family"] = knowledge.by_id[rest].family or _invalid(part)
             case "o":
@@ -181,7 +185,7 @@ def _resolve(engine: Engine, kind: str, lang: Lang, args: list[str]) -> Pressed:
         return Pressed(replace(_base(engine, lang), intent=Intent.COMPARE, models=models))
     if kind in ("v", "f") and len(args) in (1, 2):  # without a page: open the list; with one: turn to it
         if kind == "v":
-            filters = Filters(vendors=frozenset({engine.knowledge.vendors[_index(args[0])].name}))
+            filters = Filters(vendors=frozenset({_vendor(engine, args[0])}))
         else:
             filters = Filters(family=by_id[args[0]].family or _invalid(args[0]))
         page = _index(args[1]) if len(args) == 2 else 0
@@ -233,9 +237,8 @@ def _short(name: str, limit: int = 24) -> str:
 def card_keyboard(model: Model, answer: Answer, engine: Engine) -> InlineKeyboardMarkup:
     """Source, same vendor, same family and compare-with-a-peer under a model's card."""
     lang, knowledge = answer.lang, engine.knowledge
-    vendor_index = next(i for i, v in enumerate(knowledge.vendors) if v.name == model.vendor)
     vendor = answer.vendor_names.get(model.vendor, model.vendor) if lang == "zh" else model.vendor
-    related = [_button(tr("btn_vendor", lang, vendor=vendor), _fits(f"v:{lang}:{vendor_index}"))]
+    related = [_button(tr("btn_vendor", lang, vendor=vendor), _fits(f"v:{lang}:{fold_name(model.vendor)}"))]
     if model.family and len(knowledge.by_family[model.family]) > 1:
         related.append(_button(tr("btn_family", lang, family=model.family), _fits(f"f:{lang}:{model.id}")))
     rows = [[InlineKeyboardButton(tr("btn_source", lang), url=model.source)], [b for b in related if b]]
@@ -271,8 +274,10 @@ def vendors_keyboard(engine: Engine, lang: Lang, per_row: int = 3) -> InlineKeyb
     """A button per vendor (that has models), opening its list."""
     knowledge = engine.knowledge
     buttons = [
-        InlineKeyboardButton(vendor.name_zh if lang == "zh" else vendor.name, callback_data=f"v:{lang}:{i}")
-        for i, vendor in enumerate(knowledge.vendors)
+        InlineKeyboardButton(
+            vendor.name_zh if lang == "zh" else vendor.name, callback_data=f"v:{lang}:{fold_name(vendor.name)}"
+        )
+        for vendor in knowledge.vendors
         if knowledge.by_vendor.get(vendor.name)
     ]
     return InlineKeyboardMarkup([buttons[i : i + per_row] for i in range(0, len(buttons), per_row)])

@@ -113,9 +113,10 @@ class Engine:
                 t for t in mention.targets if t.kind != "family" or asked or any(c.isdigit() for c in t.value)
             )
             model = self.knowledge.by_id[t.value] if (t := mention.first("model")) else None
-            if asked and model and model.family and fold_name(model.family) == fold_name(model.name):
+            names_family = model and model.family and fold_name(model.family) == fold_name(model.name)
+            if asked and names_family and not mention.first("family"):
                 # "智谱GLM-4.5 系列": an alias of the model that names its whole family
-                targets = (Target("family", model.family), *targets)
+                targets = (Target("family", model.family), *targets)  # type: ignore[union-attr]
             if targets:
                 kept.append(replace(mention, targets=targets))
         masked = _mask(text, ((m.start, m.end) for m in kept))

@@ -15,6 +15,7 @@ import sys
 import time
 from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -226,30 +227,33 @@ RUN_BOT = (
 )
 
 
-async def start_bot_process(api: FakeBotAPI, tmp_path: Path) -> asyncio.subprocess.Process:
-    """``run_bot`` in its own process (it owns the event loop and the signal handlers), against ``api``."""
+@asynccontextmanager
+async def bot_process(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``run_bot`` in its own process (it owns the event loop and the signal handlers), against ``api``;
+    killed and the fake API stopped on the way out, whatever happened."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": f"http://127.0.0.1:{api.port}"}
     env |= {"KNOWLEDGE_DIR": str(KNOWLEDGE), "MODE": "polling", "PYTHONPATH": str(KNOWLEDGE.parent)}
-    return await asyncio.create_subprocess_exec(
+    await api.start()
+    bot = await asyncio.create_subprocess_exec(
         sys.executable, "-c", RUN_BOT, cwd=tmp_path, env=env, stdout=PIPE, stderr=PIPE
     )
-
-
-async def test_run_bot_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    api = FakeBotAPI(free_port())
-    await api.start()
-    api.updates.append(UpdateFactory().message("o3", user_id=31))
-    bot = await start_bot_process(api, tmp_path)
     try:
-        await wait_until(lambda: len(api.sent) == 1, "the bot process to answer")
-        assert "setMyCommands" in api.methods  # post_init ran
-        bot.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(bot.communicate(), LIMIT / 2)
+        yield bot
     finally:
         if bot.returncode is None:
             bot.kill()
             await bot.wait()
         await api.stop()
+
+
+async def test_run_bot_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    api = FakeBotAPI(free_port())
+    api.updates.append(UpdateFactory().message("o3", user_id=31))
+    async with bot_process(api, tmp_path) as bot:
+        await wait_until(lambda: len(api.sent) == 1, "the bot process to answer")
+        assert "setMyCommands" in api.methods  # post_init ran
+        bot.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(bot.communicate(), LIMIT / 2)
     assert bot.returncode == 0, err.decode()
     assert TOKEN not in err.decode() and "text chat=private intent=card" in err.decode()
 
@@ -257,15 +261,8 @@ async def test_run_bot_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 async def test_run_bot_exits_2_when_telegram_rejects_the_token(tmp_path: Path) -> None:
     api = FakeBotAPI(free_port())
     api.reject_token = True
-    await api.start()
-    bot = await start_bot_process(api, tmp_path)
-    try:
+    async with bot_process(api, tmp_path) as bot:
         _, err = await asyncio.wait_for(bot.communicate(), LIMIT / 2)
-    finally:
-        if bot.returncode is None:
-            bot.kill()
-            await bot.wait()
-        await api.stop()
     assert bot.returncode == 2
     assert "TELEGRAM_BOT_TOKEN: rejected by Telegram" in err.decode() and TOKEN not in err.decode()
 

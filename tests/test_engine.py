@@ -182,7 +182,9 @@ def test_best_is_not_a_ranking(engine: Engine) -> None:
     assert (answer.intent, answer.reason) == (Intent.OUT_OF_SCOPE, "subjective")
 
 
-@pytest.mark.parametrize("question", ["你好呀", "你能干嘛", "hey there, what can this bot do?", "help me"])
+@pytest.mark.parametrize(
+    "question", ["你好呀", "你能干嘛", "hey there, what can this bot do?", "help me", "哈喽哈喽", "这个机器人怎么用"]
+)
 def test_greetings(engine: Engine, question: str) -> None:
     assert engine.answer(question).intent == Intent.HELP
 
@@ -195,3 +197,33 @@ def test_taiwan_wording(engine: Engine) -> None:
 def test_generic_words_are_not_names(engine: Engine) -> None:
     assert engine.answer("哪些AI模型是开源的").intent == Intent.LIST
     assert engine.answer("embedding models that are open source").intent == Intent.LIST
+
+
+@pytest.mark.parametrize(
+    ("question", "suggested"),
+    [
+        ("grok 4 mini 是什么", "Grok 4"),  # no such model: never the Grok 4 card
+        ("qwen3 omin 是什么", "Qwen3-Omni"),  # a typo that could be two words: ask
+        ("o4 是什么", "o4-mini"),  # a variant word is missing
+        ("Claude Opus 5 什么时候出", "Claude Opus 4.5"),
+    ],
+)
+def test_near_names_ask_instead_of_guessing(engine: Engine, question: str, suggested: str) -> None:
+    answer = engine.answer(question)
+    assert (answer.intent, answer.models) == (Intent.CLARIFY, ())
+    assert suggested in [m.name for m in answer.suggestions]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("Kimi K2 0905", "Kimi K2"), ("Gemini 2.5 Pro preview", "Gemini 2.5 Pro"), ("Nemotron Ultra", None)],
+)
+def test_extra_words_of_the_same_model_still_answer(engine: Engine, question: str, expected: str | None) -> None:
+    answer = engine.answer(question)
+    assert answer.intent == Intent.CARD
+    assert expected is None or answer.models[0].name == expected
+
+
+@pytest.mark.parametrize("question", ["今天几号", "美元兑人民币汇率多少"])
+def test_count_words_alone_are_not_a_model_question(engine: Engine, question: str) -> None:
+    assert engine.answer(question).intent == Intent.OUT_OF_SCOPE

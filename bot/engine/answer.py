@@ -17,7 +17,7 @@ from bot.engine.matcher import Mention, NameMatcher, Target, fold_name_words
 from bot.engine.normalize import Lang, normalize
 from bot.kb import KnowledgeBase
 from bot.kb.names import fold_name
-from bot.kb.schema import Model
+from bot.kb.schema import GENERIC_WORDS, Model
 
 DEFAULT_LATEST = 5
 MAX_LATEST = 20
@@ -27,6 +27,7 @@ SUGGESTIONS = 3
 OutOfScope = Literal["topic", "legacy", "unknown", "subjective"]
 _VERSION_AFTER_NAME = re.compile(r"\s*([a-z]?\d+(?:\.\d+)*[a-z]*)(?![\d.])")
 _YEAR = re.compile(r"20\d\d")
+_NEXT_WORD = re.compile(r"\s*([a-z0-9][a-z0-9.]*)")
 _NAMEISH = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9.]*|\d+[a-z]+[a-z0-9]*|[a-z]{2,}")
 _WORDS = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*|[\u3400-\u9fff]+")
 
@@ -89,6 +90,16 @@ class _Reading:
         return _WORDS.findall(_mask(self.masked, self.cues.spans()))
 
 
+def _vendor_words(reading: _Reading) -> list[str]:
+    """The words of the vendor names in the question ("mistral" of "mistral small")."""
+    return [
+        word
+        for m in reading.mentions
+        if m.first("vendor")
+        for word in fold_name_words(reading.text[m.start : m.end]).split()
+    ]
+
+
 class Engine:
     """Answers questions from one knowledge snapshot."""
 
@@ -143,12 +154,7 @@ class Engine:
         loose = self.names.models_with_words(words)
         if filters.vendors:
             loose = [m for m in loose if m.vendor in filters.vendors]
-        vendor_words = [
-            word
-            for m in reading.mentions
-            if m.first("vendor")
-            for word in fold_name_words(reading.text[m.start : m.end]).split()
-        ]
+        vendor_words = _vendor_words(reading)
         strict = self.names.models_with_words(vendor_words + words) if vendor_words else []
         return tuple(strict if len(strict) >= 2 or not loose else loose)
 
@@ -222,6 +228,35 @@ class Engine:
         other = self.names.model_named(" ".join(candidate))
         return other if other is not model else None
 
+    def _about(self, base: Answer, model: Model, cues: Cues) -> Answer:
+        """One model: its card, or the one fact asked about ("上下文多长")."""
+        asked = cues.values("fields")
+        fact = next((f for f in self.rules.field_order if f in asked), None)
+        return replace(base, intent=Intent.FIELD if fact else Intent.CARD, models=(model,), fact=fact)
+
+    def _dangling(self, base: Answer, model: Model, reading: _Reading) -> Answer | None:
+        """ "grok 4 mini", "qwen3 omin": a known name followed by a name word that changes which model is
+        meant. Answering the shorter name would be a wrong card, so ask instead."""
+        mention = next(m for m in reading.mentions if (t := m.first("model")) and t.value == model.id)
+        word_match = _NEXT_WORD.match(reading.masked, mention.end)
+        if word_match is None or any(s <= word_match.start(1) < e for s, e in reading.cues.spans()):
+            return None
+        word = word_match.group(1)
+        if _YEAR.fullmatch(word):
+            return None
+        spelled = [word] if (word[:1].isdigit() or self.names.is_known_word(word)) else self.names.close_words(word)
+        # only words that name this vendor's models ("mini" for xAI; not "use" for OpenAI)
+        spelled = [w for w in spelled if w[:1].isdigit() or self.names.vendor_uses_word(model.vendor, w)]
+        if not spelled:
+            return None
+        own = fold_name_words(reading.text[mention.start : mention.end]).split()
+        meant = [m for w in spelled for m in self.names.models_with_words([*own, w])]
+        if model in meant:
+            return None  # "gemini 2.5 pro preview", "kimi k2 0905": still the same model
+        suggestions = tuple(dict.fromkeys([*meant, model]))[:SUGGESTIONS]
+        name = f"{reading.text[mention.start : mention.end]} {word}"
+        return replace(base, intent=Intent.CLARIFY, suggestions=suggestions, unknown_name=None if meant else name)
+
     def _unknown_version(self, reading: _Reading) -> str | None:
         """ "Claude 5", "DeepSeek R2": a known vendor or family with a version the knowledge does not have."""
         cue_spans = reading.cues.spans()
@@ -231,7 +266,10 @@ class Engine:
             match = _VERSION_AFTER_NAME.match(reading.masked, mention.end)
             if match is None or _YEAR.fullmatch(match.group(1)):
                 continue
-            if not any(start <= match.start(1) < end for start, end in cue_spans):
+            if any(start <= match.start(1) < end for start, end in cue_spans):
+                continue
+            words = fold_name_words(reading.text[mention.start : mention.end]).split()
+            if not self.names.models_with_words([*words, match.group(1)]):  # "豆包1.5" exists, "claude 5" not
                 return f"{reading.text[mention.start : mention.end]} {match.group(1)}"
         return None
 
@@ -252,10 +290,10 @@ class Engine:
             models = (*models, other)
         if len(models) >= 2:
             return replace(base, intent=Intent.COMPARE, models=models[:3])
+        if len(models) == 1 and (doubt := self._dangling(base, models[0], reading)):
+            return doubt
         if len(models) == 1:
-            asked = cues.values("fields")
-            fact = next((f for f in self.rules.field_order if f in asked), None)
-            return replace(base, intent=Intent.FIELD if fact else Intent.CARD, models=models, fact=fact)
+            return self._about(base, models[0], cues)
         legacy = next((m.targets[0].value for m in reading.mentions if m.targets[0].kind == "legacy"), None)
         if legacy:
             return replace(base, intent=Intent.OUT_OF_SCOPE, reason="legacy", unknown_name=legacy)
@@ -265,7 +303,10 @@ class Engine:
         filters = self._filters(reading)
         list_cue = cues.found("list_words") or cues.found("count")
         if filters.family is not None and not (family_cue or list_cue):
-            members = sorted(self.knowledge.by_family[filters.family], key=lambda m: m.released, reverse=True)
+            members = sorted(  # the plainest names first ("Gemini 2.5 Pro" before "… Computer Use"), then newest
+                self.knowledge.by_family[filters.family],
+                key=lambda m: (len(fold_name_words(m.name).split()), -m.released.toordinal()),
+            )
             extra = [w for w in reading.leftover_words() if _NAMEISH.fullmatch(w)]  # "gemini 2.5 ultra"
             unknown = " ".join([filters.family, *extra]) if extra else None
             return replace(base, intent=Intent.CLARIFY, suggestions=tuple(members[:SUGGESTIONS]), unknown_name=unknown)
@@ -287,8 +328,11 @@ class Engine:
         if leftovers and name_question:
             versions = [w for w in words if w[:1].isdigit() and not _YEAR.fullmatch(w)]
             candidates = self._candidates(leftovers + versions, reading, filters)
-            if len(candidates) == 1:
-                return replace(base, intent=Intent.CARD, models=candidates)
+            given = set(fold_name_words(" ".join(words)).split())
+            missing = set(fold_name_words(candidates[0].name).split()) - given if candidates else set()
+            if len(candidates) == 1 and not missing & GENERIC_WORDS:
+                # "nemotron ultra" → the one model; but "o4" is not o4-mini: a variant word is missing
+                return self._about(base, candidates[0], cues)
             if candidates:
                 return replace(base, intent=Intent.CLARIFY, suggestions=candidates[:SUGGESTIONS])
             vendor_names = [reading.text[m.start : m.end] for m in reading.mentions if m.first("vendor")]
@@ -305,6 +349,8 @@ class Engine:
             count = min(max(self.rules.requested_count(reading.masked) or DEFAULT_LATEST, 1), MAX_LATEST)
             newest, total = self.index.latest(filters, count)
             return replace(base, intent=Intent.LATEST, filters=filters, models=newest, total=total)
+        if list_cue and filters.empty and not cues.found("model_words"):
+            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="topic")  # "今天几号", "汇率多少"
         if list_cue or not filters.empty:
             found = self.index.select(filters)
             intent = Intent.COUNT if cues.found("count") else Intent.LIST

@@ -121,6 +121,7 @@ class Rules:
                 "metrics": lexicon.superlative.metrics,
                 "fields": lexicon.fields,
                 "list_words": plain(lexicon.list_words),
+                "model_words": plain(lexicon.model_words),
                 "family_cue": plain(lexicon.family_cue),
                 "open_weights": {True: lexicon.open_weights.open, False: lexicon.open_weights.closed},
                 "reasoning": plain(lexicon.reasoning),

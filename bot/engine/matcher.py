@@ -30,6 +30,7 @@ _SEPARATORS = frozenset(" -‐‑‒–—_.·・")
 _VERSION_DOT = re.compile(r"(?<=\d)\.(?=\d)")
 _WORD = re.compile(r"[a-z0-9]+(?:[.+][a-z0-9]+)*|[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
+_PURE_VERSION = re.compile(r"\d{1,3}(?:\.\d+)*")
 
 TYPO_MIN_LENGTH = 4
 TYPO_MIN_SCORE = 75.0
@@ -140,6 +141,10 @@ class NameMatcher:
                 vocabulary.update(_name_words(name))
         self._vocabulary = sorted(w for w in vocabulary if _LATIN_WORD.fullmatch(w) and len(w) >= 3)
         self._known_words = frozenset(vocabulary)
+        by_vendor: dict[str, set[str]] = defaultdict(set)
+        for model in knowledge.models:
+            by_vendor[model.vendor].update(_name_words(model.name))
+        self._vendor_words = {vendor: frozenset(words) for vendor, words in by_vendor.items()}
         self._knowledge = knowledge
 
     def scan(self, text: str) -> list[Mention]:
@@ -177,18 +182,41 @@ class NameMatcher:
         return best[0][0]
 
     def models_with_words(self, words: list[str]) -> list[Model]:
-        """Models whose names contain every one of ``words`` (newest first): candidates for "did you mean"."""
+        """Models whose names contain every one of ``words``, closest first: candidates for "did you mean".
+
+        A bare version number must be a word of the official name: "opus 5" is not Claude Opus 4.5 just
+        because an API id spells it ``claude-opus-4-5``. Sizes and dates (235b, 0905) may come from any alias."""
         sets = [self._models_by_word.get(word) for word in words]
         if not sets or any(s is None for s in sets):
             return []
         ids = frozenset.intersection(*sets)  # type: ignore[arg-type]
-        found = [self._knowledge.by_id[i] for i in ids]
+        versions = [w for w in words if _PURE_VERSION.fullmatch(w)]
+        found = [
+            model
+            for model in (self._knowledge.by_id[i] for i in ids)
+            if all(version in _name_words(model.name) for version in versions)
+        ]
 
         def closeness(model: Model) -> tuple[int, int, int]:
             own = _name_words(model.name)  # words in the official name count more than alias words
             return (-sum(word in own for word in words), len(own), -model.released.toordinal())
 
         return sorted(found, key=closeness)
+
+    def vendor_uses_word(self, vendor: str, word: str) -> bool:
+        """Whether ``word`` is part of the official name of any of ``vendor``'s models ("mini" for xAI)."""
+        return word in self._vendor_words.get(vendor, frozenset())
+
+    def close_words(self, word: str) -> list[str]:
+        """Name words within a typo or two of ``word`` (all of them, however close the runners-up)."""
+        if len(word) < TYPO_MIN_LENGTH or not _LATIN_WORD.fullmatch(word):
+            return []
+        return [
+            w
+            for w, _, _ in process.extract(
+                word, self._vocabulary, scorer=fuzz.ratio, limit=3, score_cutoff=TYPO_MIN_SCORE
+            )
+        ]
 
     def closest_models(self, text: str, limit: int = 3, cutoff: float = 70.0) -> list[Model]:
         """Models whose folded names are closest to ``text`` (used only to suggest, never to answer)."""

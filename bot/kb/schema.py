@@ -269,6 +269,7 @@ class Lexicon(_Strict):
     superlative: SuperlativeWords
     fields: dict[FieldName, Phrases]
     list_words: Phrases
+    model_words: Phrases = ()
     family_cue: Phrases
     family_aliases: dict[str, Phrases]
     subjective: Phrases = ()

@@ -273,6 +273,30 @@ class Engine:
                 return f"{reading.text[mention.start : mention.end]} {match.group(1)}"
         return None
 
+    def _unresolved_name(
+        self, base: Answer, reading: _Reading, filters: Filters, leftovers: list[str]
+    ) -> Answer | None:
+        """A name that matched nothing exactly: the one model it can only mean, candidates to choose from,
+        or a plain "not in the knowledge" when it has a version that does not exist."""
+        words = reading.leftover_words()
+        versions = [w for w in words if w[:1].isdigit() and not _YEAR.fullmatch(w)]
+        candidates = self._candidates(leftovers + versions, reading, filters)
+        given = set(fold_name_words(" ".join(words)).split())
+        missing = set(fold_name_words(candidates[0].name).split()) - given if candidates else set()
+        if len(candidates) == 1 and not missing & GENERIC_WORDS:
+            # "nemotron ultra" → the one model; but "o4" is not o4-mini: a variant word is missing
+            return self._about(base, candidates[0], reading.cues)
+        if candidates:
+            return replace(base, intent=Intent.CLARIFY, suggestions=candidates[:SUGGESTIONS])
+        vendor_names = [reading.text[m.start : m.end] for m in reading.mentions if m.first("vendor")]
+        unknown = " ".join([*vendor_names, *(w for w in words if w in leftovers or w in versions)])
+        close = [m for m in self.names.closest_models(unknown) if not filters.vendors or m.vendor in filters.vendors]
+        if close:
+            return replace(base, intent=Intent.CLARIFY, suggestions=tuple(close), unknown_name=unknown)
+        if versions:  # "claude opus 4.9": a version that does not exist is never a vendor list
+            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=unknown)
+        return None
+
     def _decide(self, base: Answer, reading: _Reading) -> Answer:
         cues = reading.cues
         family_cue = cues.found("family_cue")
@@ -325,25 +349,8 @@ class Engine:
         leftovers = [w for w in words if _NAMEISH.fullmatch(w)]
         # "mistral medium 开源吗" still names a model; "哪些 AI 模型是开源的" does not
         name_question = not list_cue and replace(filters, vendors=frozenset(), open_weights=None).empty
-        if leftovers and name_question:
-            versions = [w for w in words if w[:1].isdigit() and not _YEAR.fullmatch(w)]
-            candidates = self._candidates(leftovers + versions, reading, filters)
-            given = set(fold_name_words(" ".join(words)).split())
-            missing = set(fold_name_words(candidates[0].name).split()) - given if candidates else set()
-            if len(candidates) == 1 and not missing & GENERIC_WORDS:
-                # "nemotron ultra" → the one model; but "o4" is not o4-mini: a variant word is missing
-                return self._about(base, candidates[0], cues)
-            if candidates:
-                return replace(base, intent=Intent.CLARIFY, suggestions=candidates[:SUGGESTIONS])
-            vendor_names = [reading.text[m.start : m.end] for m in reading.mentions if m.first("vendor")]
-            unknown = " ".join([*vendor_names, *(w for w in words if w in leftovers or w in versions)])
-            close = [
-                m for m in self.names.closest_models(unknown) if not filters.vendors or m.vendor in filters.vendors
-            ]
-            if close:
-                return replace(base, intent=Intent.CLARIFY, suggestions=tuple(close), unknown_name=unknown)
-            if versions:  # "claude opus 4.9": a version that does not exist is never a vendor list
-                return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=unknown)
+        if leftovers and name_question and (named := self._unresolved_name(base, reading, filters, leftovers)):
+            return named
 
         if cues.found("latest") and filters.start is None:
             count = min(max(self.rules.requested_count(reading.masked) or DEFAULT_LATEST, 1), MAX_LATEST)

@@ -227,3 +227,14 @@ def test_extra_words_of_the_same_model_still_answer(engine: Engine, question: st
 @pytest.mark.parametrize("question", ["今天几号", "美元兑人民币汇率多少"])
 def test_count_words_alone_are_not_a_model_question(engine: Engine, question: str) -> None:
     assert engine.answer(question).intent == Intent.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "count"),
+    [("开原模型有哪些", Intent.LIST, 92), ("谷哥的模型", Intent.LIST, 23), ("上下问最长的模型", Intent.SUPERLATIVE, 5)],
+)
+def test_common_misspellings_are_rewritten(engine: Engine, question: str, intent: Intent, count: int) -> None:
+    answer = engine.answer(question)
+    assert (answer.intent, len(answer.models)) == (intent, count)
+    if intent == Intent.SUPERLATIVE:
+        assert answer.metric == "context_window" and answer.models[0].name == "Llama 4 Scout"

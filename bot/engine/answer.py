@@ -207,7 +207,7 @@ class Engine:
         )
         if not question.text or self.rules.help_only(question.text):
             return base
-        reading = self._read(question.text)
+        reading = self._read(self.rules.rewrite(question.text))
         if (corrected := self._corrected(reading)) is not None:
             reading = self._read(corrected)
         return self._decide(base, reading)

@@ -145,6 +145,17 @@ class Rules:
         self.quarter_range_regex = [re.compile(r) for r in lexicon.time.quarter_range_regex]
         self.latest_count = [re.compile(r) for r in lexicon.latest.count_regex]
         self.field_order = list(lexicon.fields)
+        spellings = {v.casefold(): word for word, variants in lexicon.synonyms.items() for v in variants}
+        self._synonyms = (
+            re.compile("|".join(re.escape(v) for v in sorted(spellings, key=len, reverse=True))) if spellings else None
+        )
+        self._spellings = spellings
+
+    def rewrite(self, text: str) -> str:
+        """Common misspellings → the words the rules know (开原 → 开源, 谷哥 → 谷歌)."""
+        if self._synonyms is None:
+            return text
+        return self._synonyms.sub(lambda m: self._spellings[m.group(0)], text)
 
     def read(self, text: str) -> Cues:
         return self.reader.read(text, self._extra)

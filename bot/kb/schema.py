@@ -259,6 +259,7 @@ class Lexicon(_Strict):
     """knowledge/intents.yaml: the words and patterns behind every intent, tunable without code."""
 
     help: PhraseRule
+    synonyms: dict[Text, Phrases] = Field(default_factory=dict, description="The word → spellings rewritten to it")
     out_of_scope_topics: PhraseRule
     legacy_models: LegacyModels
     filler: Phrases

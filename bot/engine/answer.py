@@ -13,10 +13,10 @@ from typing import Literal
 
 from bot.engine.filters import FilterIndex, Filters, Metric, month_range
 from bot.engine.intents import Cues, Rules
-from bot.engine.matcher import Mention, NameMatcher, Target, fold_name_words
+from bot.engine.matcher import Mention, NameMatcher, Target
 from bot.engine.normalize import Lang, normalize
 from bot.kb import KnowledgeBase
-from bot.kb.names import fold_name
+from bot.kb.names import fold_name, name_words
 from bot.kb.schema import GENERIC_WORDS, Model
 
 DEFAULT_LATEST = 5
@@ -92,12 +92,7 @@ class _Reading:
 
 def _vendor_words(reading: _Reading) -> list[str]:
     """The words of the vendor names in the question ("mistral" of "mistral small")."""
-    return [
-        word
-        for m in reading.mentions
-        if m.first("vendor")
-        for word in fold_name_words(reading.text[m.start : m.end]).split()
-    ]
+    return [word for m in reading.mentions if m.first("vendor") for word in name_words(reading.text[m.start : m.end])]
 
 
 class Engine:
@@ -150,7 +145,7 @@ class Engine:
 
     def _candidates(self, leftovers: list[str], reading: _Reading, filters: Filters) -> tuple[Model, ...]:
         """Models an unresolved name could mean: "mistral small" → Mistral Small 3, 3.1, 3.2."""
-        words = fold_name_words(" ".join(leftovers)).split()
+        words = name_words(" ".join(leftovers))
         loose = self.names.models_with_words(words)
         if filters.vendors:
             loose = [m for m in loose if m.vendor in filters.vendors]
@@ -214,10 +209,10 @@ class Engine:
 
     def _elliptical(self, model: Model, reading: _Reading) -> Model | None:
         """The second model of "Gemini 2.5 Flash-Lite 和 Flash" or "sonnet 4.5 vs 4", named by difference."""
-        words = fold_name_words(" ".join(reading.leftover_words())).split()
+        words = name_words(" ".join(reading.leftover_words()))
         if not words:
             return None
-        own = fold_name_words(model.name).split()
+        own = list(self.names.official_words(model))
         version_at = next((i for i, word in enumerate(own) if any(c.isdigit() for c in word)), None)
         if version_at is None:
             candidate = own[:1] + words
@@ -249,7 +244,7 @@ class Engine:
         spelled = [w for w in spelled if w[:1].isdigit() or self.names.vendor_uses_word(model.vendor, w)]
         if not spelled:
             return None
-        own = fold_name_words(reading.text[mention.start : mention.end]).split()
+        own = name_words(reading.text[mention.start : mention.end])
         meant = [m for w in spelled for m in self.names.models_with_words([*own, w])]
         if model in meant:
             return None  # "gemini 2.5 pro preview", "kimi k2 0905": still the same model
@@ -268,7 +263,7 @@ class Engine:
                 continue
             if any(start <= match.start(1) < end for start, end in cue_spans):
                 continue
-            words = fold_name_words(reading.text[mention.start : mention.end]).split()
+            words = name_words(reading.text[mention.start : mention.end])
             if not self.names.models_with_words([*words, match.group(1)]):  # "豆包1.5" exists, "claude 5" not
                 return f"{reading.text[mention.start : mention.end]} {match.group(1)}"
         return None
@@ -281,8 +276,8 @@ class Engine:
         words = reading.leftover_words()
         versions = [w for w in words if w[:1].isdigit() and not _YEAR.fullmatch(w)]
         candidates = self._candidates(leftovers + versions, reading, filters)
-        given = set(fold_name_words(" ".join(words)).split())
-        missing = set(fold_name_words(candidates[0].name).split()) - given if candidates else set()
+        given = set(name_words(" ".join(words)))
+        missing = set(self.names.official_words(candidates[0])) - given if candidates else set()
         if len(candidates) == 1 and not missing & GENERIC_WORDS:
             # "nemotron ultra" → the one model; but "o4" is not o4-mini: a variant word is missing
             return self._about(base, candidates[0], reading.cues)
@@ -329,7 +324,7 @@ class Engine:
         if filters.family is not None and not (family_cue or list_cue):
             members = sorted(  # the plainest names first ("Gemini 2.5 Pro" before "… Computer Use"), then newest
                 self.knowledge.by_family[filters.family],
-                key=lambda m: (len(fold_name_words(m.name).split()), -m.released.toordinal()),
+                key=lambda m: (len(self.names.official_words(m)), -m.released.toordinal()),
             )
             extra = [w for w in reading.leftover_words() if _NAMEISH.fullmatch(w)]  # "gemini 2.5 ultra"
             unknown = " ".join([filters.family, *extra]) if extra else None

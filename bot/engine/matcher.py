@@ -12,7 +12,6 @@ typo fix can never change a version. What still does not resolve is looked up wo
 """
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -20,15 +19,12 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.kb import KnowledgeBase
-from bot.kb.names import fold_name
+from bot.kb.names import SEPARATORS, fold_name, name_words
 from bot.kb.schema import Model
 
 Kind = Literal["model", "family", "vendor", "legacy"]
 KIND_ORDER: tuple[Kind, ...] = ("model", "family", "vendor", "legacy")
 
-_SEPARATORS = frozenset(" -‐‑‒–—_.·・")
-_VERSION_DOT = re.compile(r"(?<=\d)\.(?=\d)")
-_WORD = re.compile(r"[a-z0-9]+(?:[.+][a-z0-9]+)*|[\u3400-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9]*")
 _PURE_VERSION = re.compile(r"\d{1,3}(?:\.\d+)*")
 
@@ -65,7 +61,7 @@ def _fold_with_positions(text: str) -> tuple[str, list[int], list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        if char not in _SEPARATORS:
+        if char not in SEPARATORS:
             chars.append(char)
             origin.append(index)
     boundaries = [0]
@@ -83,17 +79,6 @@ def _fold_with_positions(text: str) -> tuple[str, list[int], list[int]]:
     if chars:
         boundaries.append(len(chars))
     return "".join(chars), origin, boundaries
-
-
-def _name_words(name: str) -> list[str]:
-    return _WORD.findall(fold_name_words(name))
-
-
-def fold_name_words(name: str) -> str:
-    """Lower-case, width-folded text with separators turned into spaces (for splitting names into words);
-    a dot between two digits stays, so a version such as 2.5 remains one word."""
-    text = _VERSION_DOT.sub("\x00", unicodedata.normalize("NFKC", name).casefold())
-    return "".join(" " if c in _SEPARATORS else c for c in text).replace("\x00", ".")
 
 
 class NameMatcher:
@@ -130,20 +115,21 @@ class NameMatcher:
                 self._model_keys_by_prefix[key[:2]].append(key)
 
         words: dict[str, set[str]] = defaultdict(set)
+        by_vendor: dict[str, set[str]] = defaultdict(set)
+        self._official: dict[str, tuple[str, ...]] = {}
         for model in knowledge.models:
             for name in (model.name, *model.aliases):
-                for word in _name_words(name):
+                for word in name_words(name):
                     words[word].add(model.id)
+            self._official[model.id] = tuple(name_words(model.name))
+            by_vendor[model.vendor].update(self._official[model.id])
         self._models_by_word = {word: frozenset(ids) for word, ids in words.items()}
         vocabulary = set(self._models_by_word)
         for vendor in knowledge.vendors:
             for name in (vendor.name, *vendor.aliases):
-                vocabulary.update(_name_words(name))
+                vocabulary.update(name_words(name))
         self._vocabulary = sorted(w for w in vocabulary if _LATIN_WORD.fullmatch(w) and len(w) >= 3)
         self._known_words = frozenset(vocabulary)
-        by_vendor: dict[str, set[str]] = defaultdict(set)
-        for model in knowledge.models:
-            by_vendor[model.vendor].update(_name_words(model.name))
         self._vendor_words = {vendor: frozenset(words) for vendor, words in by_vendor.items()}
         self._knowledge = knowledge
 
@@ -172,12 +158,8 @@ class NameMatcher:
 
     def correct(self, word: str) -> str | None:
         """The name word ``word`` is most likely a typo of, if the match is clear enough."""
-        if len(word) < TYPO_MIN_LENGTH or not _LATIN_WORD.fullmatch(word):
-            return None
-        best = process.extract(word, self._vocabulary, scorer=fuzz.ratio, limit=2, score_cutoff=TYPO_MIN_SCORE)
-        if not best:
-            return None
-        if len(best) > 1 and best[0][1] - best[1][1] < TYPO_MIN_MARGIN:
+        best = self._near(word, limit=2)
+        if not best or (len(best) > 1 and best[0][1] - best[1][1] < TYPO_MIN_MARGIN):
             return None
         return best[0][0]
 
@@ -194,11 +176,11 @@ class NameMatcher:
         found = [
             model
             for model in (self._knowledge.by_id[i] for i in ids)
-            if all(version in _name_words(model.name) for version in versions)
+            if all(version in self._official[model.id] for version in versions)
         ]
 
         def closeness(model: Model) -> tuple[int, int, int]:
-            own = _name_words(model.name)  # words in the official name count more than alias words
+            own = self._official[model.id]  # words in the official name count more than alias words
             return (-sum(word in own for word in words), len(own), -model.released.toordinal())
 
         return sorted(found, key=closeness)
@@ -209,14 +191,18 @@ class NameMatcher:
 
     def close_words(self, word: str) -> list[str]:
         """Name words within a typo or two of ``word`` (all of them, however close the runners-up)."""
+        return [w for w, _ in self._near(word, limit=3)]
+
+    def official_words(self, model: Model) -> tuple[str, ...]:
+        """The words of the model's official name ("GPT-4.1 mini" → gpt, 4.1, mini)."""
+        return self._official[model.id]
+
+    def _near(self, word: str, limit: int) -> list[tuple[str, float]]:
+        """The name words closest to ``word`` above the typo threshold, best first (Latin words only)."""
         if len(word) < TYPO_MIN_LENGTH or not _LATIN_WORD.fullmatch(word):
             return []
-        return [
-            w
-            for w, _, _ in process.extract(
-                word, self._vocabulary, scorer=fuzz.ratio, limit=3, score_cutoff=TYPO_MIN_SCORE
-            )
-        ]
+        found = process.extract(word, self._vocabulary, scorer=fuzz.ratio, limit=limit, score_cutoff=TYPO_MIN_SCORE)
+        return [(choice, score) for choice, score, _ in found]
 
     def closest_models(self, text: str, limit: int = 3, cutoff: float = 70.0) -> list[Model]:
         """Models whose folded names are closest to ``text`` (used only to suggest, never to answer)."""

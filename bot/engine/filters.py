@@ -97,8 +97,9 @@ class FilterIndex:
             groups["reasoning"][m.reasoning not in (False, None)].add(m.id)
             for modality in m.input_modalities:
                 groups["input"][modality].add(m.id)
-            for day, _ in m.dates_in_year:
-                self._first_day_in_month[day.month].setdefault(m.id, day)
+        for month in range(1, 13):  # the snapshot's month index is sorted by day: keep each model's first
+            for dated in knowledge.by_month.get(f"{YEAR}-{month:02d}", ()):
+                self._first_day_in_month[month].setdefault(dated.model.id, dated.day)
         self._sets = {kind: {key: frozenset(ids) for key, ids in values.items()} for kind, values in groups.items()}
         self._ranked: dict[Metric, tuple[tuple[float, str], ...]] = {}
         for metric in METRICS:

@@ -87,24 +87,22 @@ class NameMatcher:
     def __init__(self, knowledge: KnowledgeBase) -> None:
         keys: dict[str, list[Target]] = defaultdict(list)
 
-        def add(name: str, target: Target) -> None:
-            key = fold_name(name)
+        def add(key: str, target: Target) -> None:
             if key and target not in keys[key]:
                 keys[key].append(target)
 
-        for model in knowledge.models:
-            for name in (model.name, *model.aliases):
-                add(name, Target("model", model.id))
-        for family in knowledge.by_family:
-            add(family, Target("family", family))
+        # the snapshot's folded indexes, plus the names only the lexicon knows
+        for key, model in knowledge.by_key.items():
+            add(key, Target("model", model.id))
+        for key, family in knowledge.family_by_key.items():
+            add(key, Target("family", family))
         for family, aliases in knowledge.lexicon.family_aliases.items():
             for alias in aliases:
-                add(alias, Target("family", family))
-        for vendor in knowledge.vendors:
-            for name in (vendor.name, vendor.name_zh, *vendor.aliases):
-                add(name, Target("vendor", vendor.name))
+                add(fold_name(alias), Target("family", family))
+        for key, vendor in knowledge.vendor_by_key.items():
+            add(key, Target("vendor", vendor.name))
         for name in knowledge.lexicon.legacy_models.names:
-            add(name, Target("legacy", name))
+            add(fold_name(name), Target("legacy", name))
         self._keys = {
             key: tuple(sorted(targets, key=lambda t: KIND_ORDER.index(t.kind))) for key, targets in keys.items()
         }

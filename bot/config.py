@@ -146,7 +146,7 @@ def describe_error(error: ValidationError) -> str:
 def load_settings(env_file: Path | str | None = ".env") -> Settings:
     """Read the settings, or print one line naming what is wrong and exit with code 2."""
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file)
     except ValidationError as exc:
         _fail(describe_error(exc))
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
 
-from bot.engine.filters import FilterIndex, Filters, Metric, month_range
+from bot.engine.filters import METRICS, FilterIndex, Filters, Metric, month_range
 from bot.engine.intents import Cues, Rules
 from bot.engine.matcher import Mention, NameMatcher, Target
 from bot.engine.normalize import Lang, normalize
@@ -119,10 +119,10 @@ class Engine:
                 t for t in mention.targets if t.kind != "family" or asked or any(c.isdigit() for c in t.value)
             )
             model = self.knowledge.by_id[t.value] if (t := mention.first("model")) else None
-            names_family = model and model.family and fold_name(model.family) == fold_name(model.name)
-            if asked and names_family and not mention.first("family"):
+            names_family = model is not None and model.family and fold_name(model.family) == fold_name(model.name)
+            if asked and model and model.family and names_family and not mention.first("family"):
                 # "智谱GLM-4.5 系列": an alias of the model that names its whole family
-                targets = (Target("family", model.family), *targets)  # type: ignore[union-attr]
+                targets = (Target("family", model.family), *targets)
             if targets:
                 kept.append(replace(mention, targets=targets))
         masked = _mask(text, ((m.start, m.end) for m in kept))
@@ -161,9 +161,9 @@ class Engine:
             (t.value for m in mentions if (t := m.first("family")) and (family_cue or not m.first("vendor"))), None
         )
         start = end = None
-        months = [int(str(m)) for m in cues.values("months")] or self.rules.months_by_regex(reading.masked)
-        quarters = [int(str(q)) for q in cues.values("quarters")]
-        halves = [int(str(h)) for h in cues.values("halves")]
+        months = cues.numbers("months") or self.rules.months_by_regex(reading.masked)
+        quarters = cues.numbers("quarters")
+        halves = cues.numbers("halves")
         if span := self.rules.month_span(reading.masked):
             start, end = month_range(*span)
         elif months:  # "3月和4月": from the first to the last month named
@@ -172,18 +172,18 @@ class Engine:
             start, end = month_range(3 * min(quarters) - 2, 3 * max(quarters))
         elif halves:
             start, end = month_range(6 * min(halves) - 5, 6 * max(halves))
-        words = cues.values("input_words") if cues.found("input_cue") else []
-        input_modality = str(words[0]) if words else None
+        words = cues.strings("input_words") if cues.found("input_cue") else []
+        input_modality = words[0] if words else None
         open_values = cues.values("open_weights")
-        countries = cues.values("countries")
+        countries = cues.strings("countries")
         return Filters(
             vendors=vendors,
-            country=str(countries[0]) if countries and countries[0] != "all" else None,
+            country=countries[0] if countries and countries[0] != "all" else None,
             family=family,
             open_weights=bool(open_values[0]) if open_values else None,
             start=start,
             end=end,
-            types=frozenset() if input_modality else frozenset(map(str, cues.values("types"))),
+            types=frozenset() if input_modality else frozenset(cues.strings("types")),
             reasoning=True if cues.found("reasoning") else None,
             input_modality=input_modality,
         )
@@ -292,6 +292,14 @@ class Engine:
             return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=unknown)
         return None
 
+    @staticmethod
+    def _metric(cues: Cues) -> Metric:
+        """What a superlative ranks by: "oldest" alone, else the metric word (parameters when none is named)."""
+        if cues.found("oldest"):
+            return "oldest"
+        named = [metric for metric in METRICS if metric in cues.strings("metrics")]
+        return named[0] if named else "params_total"
+
     def _decide(self, base: Answer, reading: _Reading) -> Answer:
         cues = reading.cues
         family_cue = cues.found("family_cue")
@@ -331,7 +339,7 @@ class Engine:
             return replace(base, intent=Intent.CLARIFY, suggestions=tuple(members[:SUGGESTIONS]), unknown_name=unknown)
         ranking = cues.found("extreme") or cues.found("least")
         if cues.found("oldest") or (ranking and not cues.found("latest")):
-            metric: Metric = "oldest" if cues.found("oldest") else (cues.values("metrics") or ["params_total"])[0]  # type: ignore[assignment]
+            metric = self._metric(cues)
             lowest = cues.found("least") and not cues.found("extreme") and metric != "oldest"
             top, total = self.index.ranked(filters, metric, SUPERLATIVE_SHOWN, lowest=lowest)
             return replace(

@@ -150,7 +150,7 @@ class FilterIndex:
     def latest(self, filters: Filters, count: int) -> tuple[tuple[Model, ...], int]:
         """The ``count`` newest matching models, and how many match in all."""
         ids = self._ids(filters)
-        newest = []
+        newest: list[str] = []
         for model_id in self._newest_first:
             if len(newest) == count:
                 break

@@ -8,12 +8,14 @@ only; Chinese phrases match anywhere. The few regular expressions of the lexicon
 
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.kb.schema import Lexicon
 
 _CHINESE_NUMBERS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+CueValue = str | int | bool  # a phrase's meaning: a month number, a type name, open (True) or closed …
 _PUNCTUATION = re.compile(r"^[\s,.!?，。！？、~～]+|[\s,.!?，。！？、~～]+$")
 
 
@@ -24,7 +26,7 @@ def _is_latin(char: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class Hit:
     group: str
-    value: Hashable
+    value: CueValue
     start: int
     end: int
 
@@ -38,8 +40,16 @@ class Cues:
     def found(self, group: str) -> bool:
         return bool(self.by_group.get(group))
 
-    def values(self, group: str) -> list[Hashable]:
+    def values(self, group: str) -> list[CueValue]:
         return list(dict.fromkeys(hit.value for hit in self.by_group.get(group, ())))
+
+    def strings(self, group: str) -> list[str]:
+        """The values of a group whose phrases mean names (types, countries, fields …)."""
+        return [value for value in self.values(group) if isinstance(value, str)]
+
+    def numbers(self, group: str) -> list[int]:
+        """The values of a group whose phrases mean numbers (months, quarters, halves)."""
+        return [value for value in self.values(group) if isinstance(value, int) and not isinstance(value, bool)]
 
     def spans(self) -> list[tuple[int, int]]:
         return [(hit.start, hit.end) for hits in self.by_group.values() for hit in hits]
@@ -48,8 +58,8 @@ class Cues:
 class PhraseReader:
     """Every group's phrases in one dictionary; ``read`` finds them all in a single pass."""
 
-    def __init__(self, groups: Mapping[str, Mapping[Hashable, Iterable[str]]]) -> None:
-        entries: dict[str, list[tuple[str, Hashable, bool, bool]]] = defaultdict(list)
+    def __init__(self, groups: Mapping[str, Mapping[Any, Iterable[str]]]) -> None:
+        entries: dict[str, list[tuple[str, CueValue, bool, bool]]] = defaultdict(list)
         lengths: dict[str, set[int]] = defaultdict(set)
         for group, values in groups.items():
             for value, phrases in values.items():
@@ -102,7 +112,7 @@ class Rules:
     """The compiled lexicon: a phrase reader for every cue group plus the lexicon's regexes."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        def plain(phrases: Iterable[str]) -> Mapping[Hashable, Iterable[str]]:
+        def plain(phrases: Iterable[str]) -> Mapping[Any, Iterable[str]]:
             return {True: tuple(phrases)}
 
         self.reader = PhraseReader(

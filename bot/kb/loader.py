@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.kb.errors import KnowledgeError, KnowledgeLoadError
 from bot.kb.names import fold_name
@@ -43,7 +44,7 @@ class Located(Generic[EntryT]):
         return f"{self.file}:{self.line()}"
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     if error["type"] in _PROBLEMS:
         return _PROBLEMS[error["type"]]
     message = str(error["ctx"]["error"]) if error["type"] == "value_error" else str(error["msg"])
@@ -122,7 +123,8 @@ def _check_ids(models: list[Located[Model]], errors: list[KnowledgeError]) -> No
 def _check_names(models: list[Located[Model]], vendors: list[Located[Vendor]], errors: list[KnowledgeError]) -> None:
     """A folded name or alias must lead to exactly one model or vendor, or lookups become guesses."""
     owner: dict[str, Located[Any]] = {}
-    for located in [*models, *vendors]:
+    everything: list[Located[Any]] = [*models, *vendors]
+    for located in everything:
         entry = located.entry
         names = [("name", entry.name)]
         if isinstance(entry, Vendor):

@@ -43,7 +43,8 @@ async def set_command_menus(application: Application) -> None:
         (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
     ]
     for scope, names in scopes:
-        for code, lang in (("zh", "zh"), ("en", "en"), (None, "en")):
+        languages: tuple[tuple[str | None, Lang], ...] = (("zh", "zh"), ("en", "en"), (None, "en"))
+        for code, lang in languages:
             await application.bot.set_my_commands(_commands(names, lang), scope=scope, language_code=code)
 
 

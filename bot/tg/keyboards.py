@@ -205,7 +205,7 @@ def resolve(data: str | None, engine: Engine) -> Pressed | None:
     if lang not in LANGS:
         return None
     try:
-        pressed = _resolve(engine, kind, lang, rest.split(":") if rest else [])  # type: ignore[arg-type]
+        pressed = _resolve(engine, kind, lang, rest.split(":") if rest else [])
     except (ValueError, IndexError, KeyError):
         return None
     if not 0 <= pressed.page < page_count(pressed.answer):

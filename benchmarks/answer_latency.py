@@ -31,7 +31,7 @@ def synthetic(real: KnowledgeBase, size: int) -> KnowledgeBase:
                 update={"id": f"synthetic-{i}", "name": name, "aliases": (f"{word}-{i % 9 + 1}.{i % 7}", f"合成{word}")}
             )
         )
-    return KnowledgeBase.build(models, real.vendors, real.lexicon)
+    return KnowledgeBase.build(models, real.vendors, real.lexicon, real.capabilities)
 
 
 def measure(engine: Engine, questions: list[str], rounds: int) -> tuple[float, float]:

@@ -12,13 +12,18 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from bot.kb import KnowledgeLoadError, load_knowledge
-from bot.kb.schema import Lexicon, Model, Vendor
+from bot.kb.schema import Capability, Lexicon, Model, Vendor
 
 if TYPE_CHECKING:
     from bot.engine import Answer, Engine
 
 DEFAULT_KNOWLEDGE_DIR = "knowledge"
-SCHEMAS: dict[str, type[BaseModel]] = {"models": Model, "vendors": Vendor, "intents": Lexicon}
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "models": Model,
+    "vendors": Vendor,
+    "intents": Lexicon,
+    "capabilities": Capability,
+}
 
 
 def _knowledge_dir(arg: str | None) -> Path:

@@ -84,9 +84,10 @@ def test_compare_finds_every_model_in_order(engine: Engine) -> None:
 def test_month_lists_name_the_milestone(engine: Engine) -> None:
     april = engine.answer("4月发布了什么")
     assert "Gemini 2.5 Pro" in [m.name for m in april.models]
-    assert april.filters.steps_in_range(next(m for m in april.models if m.name == "Gemini 2.5 Pro")) == (
-        (april.filters.start.replace(day=4), "paid preview"),  # type: ignore[union-attr]
-    )
+    steps = april.filters.steps_in_range(next(m for m in april.models if m.name == "Gemini 2.5 Pro"))
+    assert [(step.date, step.stage_en, step.stage_zh) for step in steps] == [
+        (april.filters.start.replace(day=4), "paid preview", "付费预览")  # type: ignore[union-attr]
+    ]
     february = engine.answer("2月发布了哪些模型")
     assert "Gemini 2.0 Flash" in [m.name for m in february.models]
 
@@ -191,7 +192,9 @@ def test_greetings(engine: Engine, question: str) -> None:
 
 def test_taiwan_wording(engine: Engine) -> None:
     answer = engine.answer("哪些模型支援影片輸入")
-    assert answer.filters.input_modality == "video" and len(answer.models) == 24
+    assert answer.filters.input_modality == "video"
+    assert answer.models and all("video" in m.input_modalities for m in answer.models)
+    assert answer.models == engine.answer("哪些模型支持视频输入").models
 
 
 def test_generic_words_are_not_names(engine: Engine) -> None:
@@ -230,11 +233,11 @@ def test_count_words_alone_are_not_a_model_question(engine: Engine, question: st
 
 
 @pytest.mark.parametrize(
-    ("question", "intent", "count"),
-    [("开原模型有哪些", Intent.LIST, 92), ("谷哥的模型", Intent.LIST, 23), ("上下问最长的模型", Intent.SUPERLATIVE, 5)],
+    ("question", "spelled"),
+    [("开原模型有哪些", "开源模型有哪些"), ("谷哥的模型", "谷歌的模型"), ("上下问最长的模型", "上下文最长的模型")],
 )
-def test_common_misspellings_are_rewritten(engine: Engine, question: str, intent: Intent, count: int) -> None:
-    answer = engine.answer(question)
-    assert (answer.intent, len(answer.models)) == (intent, count)
-    if intent == Intent.SUPERLATIVE:
+def test_common_misspellings_are_rewritten(engine: Engine, question: str, spelled: str) -> None:
+    answer, expected = engine.answer(question), engine.answer(spelled)
+    assert answer.models and (answer.intent, answer.models) == (expected.intent, expected.models)
+    if answer.intent == Intent.SUPERLATIVE:
         assert answer.metric == "context_window" and answer.models[0].name == "Llama 4 Scout"

@@ -46,7 +46,7 @@ def engine(knowledge: KnowledgeBase) -> Engine:
 def test_card_has_every_part(engine: Engine) -> None:
     [message] = render_html(engine.answer("Gemini 2.5 Pro 是什么"))
     assert message.startswith("<b>Gemini 2.5 Pro</b> · 谷歌 Google")
-    for part in ("2025-04-04 付费预览", "2025-06-17 正式版", "1,048,576", "65,536", "proprietary", "<i>", "• "):
+    for part in ("2025-04-04 付费预览", "2025-06-17 正式版", "1,048,576", "65,536", "专有", "<i>", "• "):
         assert part in message, part
     assert '<a href="https://ai.google.dev/gemini-api/docs/changelog">来源</a>' in message
     assert_well_formed(message)
@@ -64,7 +64,7 @@ def test_long_lists_are_paged_and_split_between_blocks(engine: Engine) -> None:
     assert page_count(answer) == -(-len(answer.models) // PAGE_SIZE)
     first = render_html(answer, page=0)
     assert all(len(m) <= MAX_MESSAGE for m in first)
-    assert "第 1/10 页 · 共 92 个" in first[-1]
+    assert f"第 1/{page_count(answer)} 页 · 共 {len(answer.models)} 个" in first[-1]
     last = render_html(answer, page=page_count(answer) - 1)
     assert answer.models[-1].name in "".join(last)
     assert "（“开源”指模型权重可下载" in first[0]

@@ -62,11 +62,16 @@ class Answer:
     reason: OutOfScope | None = None
     unknown_name: str | None = None  # a name the question used that the knowledge does not have
     vendor_names: Mapping[str, str] = field(default_factory=dict, repr=False)  # vendor → Chinese name
+    capability_names: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # id → (zh, en)
 
     def vendor_label(self, vendor: str) -> str:
         """ "谷歌 Google" in Chinese answers (where the names differ), "Google" in English ones."""
         zh = self.vendor_names.get(vendor, vendor)
         return f"{zh} {vendor}" if self.lang == "zh" and zh != vendor else vendor
+
+    def capability_label(self, capability: str) -> str:
+        zh, en = self.capability_names.get(capability, (capability, capability))
+        return zh if self.lang == "zh" else en
 
 
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -100,10 +105,11 @@ class Engine:
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
-        self.rules = Rules(knowledge.lexicon)
+        self.rules = Rules(knowledge.lexicon, {c.id: c.words for c in knowledge.capabilities})
         self.names = NameMatcher(knowledge)
         self.index = FilterIndex(knowledge)
         self._vendor_names = MappingProxyType({v.name: v.name_zh for v in knowledge.vendors})
+        self._capability_names = MappingProxyType({c.id: (c.name_zh, c.name_en) for c in knowledge.capabilities})
 
     # -- understanding -------------------------------------------------------------------------------
 
@@ -183,7 +189,8 @@ class Engine:
             open_weights=bool(open_values[0]) if open_values else None,
             start=start,
             end=end,
-            types=frozenset() if input_modality else frozenset(cues.strings("types")),
+            types=frozenset() if input_modality else frozenset(cues.strings_outside("types", "capabilities")),
+            capabilities=frozenset(cues.strings("capabilities")),
             reasoning=True if cues.found("reasoning") else None,
             input_modality=input_modality,
         )
@@ -199,6 +206,7 @@ class Engine:
             question.original,
             total=len(self.knowledge.models),
             vendor_names=self._vendor_names,
+            capability_names=self._capability_names,
         )
         if not question.text or self.rules.help_only(question.text):
             return base
@@ -310,7 +318,9 @@ class Engine:
                 if (t := m.first("model")) and not (family_cue and m.first("family"))
             )
         )
-        if cues.found("out_of_scope") and not models:
+        asks_for_models = cues.found("list_words") or cues.found("count") or cues.found("model_words")
+        if cues.found("out_of_scope") and not models and not (cues.found("capabilities") and asks_for_models):
+            # "写一段代码" is a task for another bot; "哪些模型擅长写代码" is a question about models
             return replace(base, intent=Intent.OUT_OF_SCOPE, reason="topic")
         pair = len(models) == 1 and (cues.found("compare") or cues.found("conjunctions"))
         if pair and (other := self._elliptical(models[0], reading)) is not None:

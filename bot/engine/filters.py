@@ -5,7 +5,6 @@ question's filters intersect those sets, smallest first, so the cost follows the
 the size of the knowledge base. Rankings (context, output, parameters, dates) are sorted once per snapshot.
 """
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,26 +12,16 @@ from datetime import date
 from typing import Literal
 
 from bot.kb import KnowledgeBase
-from bot.kb.schema import YEAR, Model
+from bot.kb.schema import YEAR, Milestone, Model
 
 Metric = Literal["context_window", "max_output", "params_total", "oldest"]
 METRICS: tuple[Metric, ...] = ("context_window", "max_output", "params_total", "oldest")
-_PARAMS = re.compile(r"(\d+(?:\.\d+)?)\s*([tbm])\b", re.IGNORECASE)
-_UNIT = {"t": 1000.0, "b": 1.0, "m": 0.001}
-
-
-def params_in_billions(model: Model) -> float | None:
-    """The largest parameter count stated in ``params_total`` ('1T' → 1000, '270M' → 0.27)."""
-    if not model.params_total:
-        return None
-    values = [float(n) * _UNIT[unit.lower()] for n, unit in _PARAMS.findall(model.params_total)]
-    return max(values, default=None)
 
 
 def metric_value(model: Model, metric: Metric) -> float | None:
     """The number a superlative ranks by (higher first; "oldest" ranks earlier dates higher)."""
     if metric == "params_total":
-        return params_in_billions(model)
+        return model.params_b
     if metric == "oldest":
         return -float(model.released.toordinal())
     value = getattr(model, metric)
@@ -57,6 +46,7 @@ class Filters:
     start: date | None = None
     end: date | None = None
     types: frozenset[str] = frozenset()
+    capabilities: frozenset[str] = frozenset()  # all of them must hold
     reasoning: bool | None = None
     input_modality: str | None = None
 
@@ -70,11 +60,11 @@ class Filters:
             return range(0)
         return range(self.start.month, self.end.month + 1)
 
-    def steps_in_range(self, model: Model) -> tuple[tuple[date, str], ...]:
+    def steps_in_range(self, model: Model) -> tuple[Milestone, ...]:
         """The model's dated steps inside the time filter (all of them when there is none)."""
         if self.start is None or self.end is None:
             return model.dates
-        return tuple((day, stage) for day, stage in model.dates if self.start <= day <= self.end)
+        return tuple(step for step in model.dates if self.start <= step.date <= self.end)
 
 
 class FilterIndex:
@@ -94,6 +84,8 @@ class FilterIndex:
             groups["family"][m.family].add(m.id)
             groups["open"][m.open_weights].add(m.id)
             groups["type"][m.type].add(m.id)
+            for capability in m.capabilities:
+                groups["capability"][capability].add(m.id)
             groups["reasoning"][m.reasoning not in (False, None)].add(m.id)
             for modality in m.input_modalities:
                 groups["input"][modality].add(m.id)
@@ -121,6 +113,7 @@ class FilterIndex:
             parts.append(sets["open"].get(filters.open_weights, frozenset()))
         if filters.types:
             parts.append(frozenset().union(*(sets["type"].get(t, frozenset()) for t in filters.types)))
+        parts.extend(sets["capability"].get(c, frozenset()) for c in filters.capabilities)
         if filters.reasoning is not None:
             parts.append(sets["reasoning"].get(filters.reasoning, frozenset()))
         if filters.input_modality is not None:

@@ -51,6 +51,14 @@ class Cues:
         """The values of a group whose phrases mean numbers (months, quarters, halves)."""
         return [value for value in self.values(group) if isinstance(value, int) and not isinstance(value, bool)]
 
+    def strings_outside(self, group: str, covering: str) -> list[str]:
+        """The values of ``group`` whose phrase is not part of a ``covering`` phrase: "图像" inside "图像生成"
+        (a capability) is not also the type "image"."""
+        cover = [(hit.start, hit.end) for hit in self.by_group.get(covering, ())]
+        hits = self.by_group.get(group, ())
+        inside = {hit for hit in hits if any(start <= hit.start and hit.end <= end for start, end in cover)}
+        return list(dict.fromkeys(h.value for h in hits if h not in inside and isinstance(h.value, str)))
+
     def spans(self) -> list[tuple[int, int]]:
         return [(hit.start, hit.end) for hits in self.by_group.values() for hit in hits]
 
@@ -111,7 +119,7 @@ def parse_count(text: str) -> int | None:
 class Rules:
     """The compiled lexicon: a phrase reader for every cue group plus the lexicon's regexes."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, capabilities: Mapping[str, Iterable[str]] | None = None) -> None:
         def plain(phrases: Iterable[str]) -> Mapping[Any, Iterable[str]]:
             return {True: tuple(phrases)}
 
@@ -136,6 +144,7 @@ class Rules:
                 "open_weights": {True: lexicon.open_weights.open, False: lexicon.open_weights.closed},
                 "reasoning": plain(lexicon.reasoning),
                 "types": lexicon.types,
+                "capabilities": capabilities or {},
                 "input_cue": plain(lexicon.input_modalities.cue),
                 "input_words": lexicon.input_modalities.words,
                 "months": lexicon.time.months,

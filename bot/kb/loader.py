@@ -1,7 +1,7 @@
 """Knowledge directory → validated ``KnowledgeBase``, or every error found, each with file and line.
 
-Layout of a knowledge directory: ``vendors.yaml`` and ``models/*.yaml`` (one file per vendor by
-convention), each a YAML list of entries. All files are read and all errors collected before anything is
+Layout of a knowledge directory: ``vendors.yaml``, ``capabilities.yaml`` and ``models/*.yaml`` (one file
+per vendor by convention), each a YAML list of entries, and ``intents.yaml``. All files are read and all errors collected before anything is
 built, so a broken edit is reported in full and never half-applied.
 """
 
@@ -15,7 +15,7 @@ from pydantic_core import ErrorDetails
 
 from bot.kb.errors import KnowledgeError, KnowledgeLoadError
 from bot.kb.names import fold_name
-from bot.kb.schema import Lexicon, Model, Vendor
+from bot.kb.schema import Capability, Lexicon, Model, Vendor
 from bot.kb.snapshot import KnowledgeBase
 from bot.kb.yamlfile import YamlDocument, duplicate_keys, node_line, read_yaml
 
@@ -110,14 +110,15 @@ def read_entries(
     return entries
 
 
-def _check_ids(models: list[Located[Model]], errors: list[KnowledgeError]) -> None:
-    owner: dict[str, Located[Model]] = {}
-    for located in models:
-        first = owner.setdefault(located.entry.id, located)
+def _check_unique(entries: list[Located[Any]], field: str, errors: list[KnowledgeError]) -> None:
+    """Ids are keys (buttons, capabilities): each one names exactly one entry."""
+    owner: dict[str, Located[Any]] = {}
+    for located in entries:
+        key = getattr(located.entry, field)
+        first = owner.setdefault(key, located)
         if first is not located:
-            errors.append(
-                located.error("id", f"{located.entry.id!r} is already used by {first.entry.name!r} ({first.where})")
-            )
+            label = getattr(first.entry, "name", key)
+            errors.append(located.error(field, f"{key!r} is already used by {label!r} ({first.where})"))
 
 
 def _check_names(models: list[Located[Model]], vendors: list[Located[Vendor]], errors: list[KnowledgeError]) -> None:
@@ -137,14 +138,25 @@ def _check_names(models: list[Located[Model]], vendors: list[Located[Vendor]], e
 
 
 def _check_models(
-    models: list[Located[Model]], vendor_names: set[str], errors: list[KnowledgeError], shown_vendors: str
+    models: list[Located[Model]],
+    vendor_names: set[str],
+    capability_ids: set[str] | None,
+    errors: list[KnowledgeError],
+    shown: dict[str, str],
 ) -> None:
+    """Cross-file rules; ``capability_ids`` is None when capabilities.yaml itself failed (its errors say why)."""
     for located in models:
         model = located.entry
         if model.vendor not in vendor_names:
-            errors.append(located.error("vendor", f"unknown vendor {model.vendor!r} (not in {shown_vendors})"))
+            errors.append(located.error("vendor", f"unknown vendor {model.vendor!r} (not in {shown['vendors']})"))
         if not model.dates_in_year:
             errors.append(located.error("released", "no release, milestone or GA date in 2025"))
+        for index, capability in enumerate(model.capabilities):
+            if capability_ids is not None and capability not in capability_ids:
+                problem = f"unknown capability {capability!r} (not in {shown['capabilities']})"
+                errors.append(located.error(f"capabilities.{index}", problem))
+        if len(set(model.capabilities)) != len(model.capabilities):
+            errors.append(located.error("capabilities", "a capability is listed twice"))
 
 
 def load_knowledge(directory: Path | str) -> KnowledgeBase:
@@ -156,6 +168,11 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
 
     vendors_path = root / "vendors.yaml"
     vendors = read_entries(vendors_path, str(vendors_path), Vendor, "vendors", errors)
+    capabilities_path = root / "capabilities.yaml"
+    before = len(errors)
+    capabilities = read_entries(capabilities_path, str(capabilities_path), Capability, "capabilities", errors)
+    _check_unique(capabilities, "id", errors)
+    capability_ids = {c.entry.id for c in capabilities} if len(errors) == before else None
     model_paths = sorted((root / "models").glob("*.yaml"))
     if not model_paths:
         errors.append(KnowledgeError(str(root / "models"), "no model files (*.yaml) found"))
@@ -177,9 +194,12 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
             if name not in countries and name != "all"
         )
 
-    _check_ids(models, errors)
+    _check_unique(models, "id", errors)
     _check_names(models, vendors, errors)
-    _check_models(models, {v.entry.name for v in vendors}, errors, str(vendors_path))
+    shown = {"vendors": str(vendors_path), "capabilities": str(capabilities_path)}
+    _check_models(models, {v.entry.name for v in vendors}, capability_ids, errors, shown)
     if errors or lexicon is None:
         raise KnowledgeLoadError(errors)
-    return KnowledgeBase.build((m.entry for m in models), (v.entry for v in vendors), lexicon)
+    return KnowledgeBase.build(
+        (m.entry for m in models), (v.entry for v in vendors), lexicon, tuple(c.entry for c in capabilities)
+    )

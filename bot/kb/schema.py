@@ -5,9 +5,10 @@ field because YAML files spell them as text. The JSON Schema that editors use is
 """
 
 import re
+from collections.abc import Callable
 from datetime import date
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -50,10 +51,16 @@ ModelId = Annotated[
     str, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 40})
 ]
 
-ModelType = Literal["llm", "multimodal-llm", "image", "video", "audio", "embedding", "other"]
-Modality = Literal["text", "image", "audio", "video", "pdf", "embedding"]
+ModelType = Literal["llm", "multimodal-llm", "image", "video", "audio", "embedding", "3d", "world-model", "other"]
+Modality = Literal["text", "image", "audio", "video", "pdf", "embedding", "3d"]
 Access = Literal["api", "app", "cloud", "weights"]
 Reasoning = bool | Literal["hybrid", "variants"] | None
+CommercialUse = Literal["yes", "conditional", "no"]
+Confidence = Literal["high", "medium"]
+Billions = Annotated[float, Strict(False), Field(gt=0, description="Billions of parameters (0.308 for 308M)")]
+CapabilityId = Annotated[
+    str, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 40})
+]
 
 # Words that name a kind of model rather than one model: as an alias they would hijack ordinary questions.
 GENERIC_WORDS = frozenset(
@@ -124,10 +131,34 @@ Aliases = Annotated[tuple[Text, ...], Strict(False), AfterValidator(_check_alias
 
 
 class Milestone(_Strict):
-    """A dated step in a model's life (experimental, paid preview, GA ...)."""
+    """A dated step in a model's life (experimental, paid preview, GA ...), named in both languages."""
 
     date: Day
-    stage: Text
+    stage_en: Text
+    stage_zh: Text
+
+    def stage(self, lang: str) -> str:
+        return self.stage_zh if lang == "zh" else self.stage_en
+
+    @property
+    def is_release(self) -> bool:
+        return self.stage_en == RELEASED
+
+
+RELEASED = "released"  # the stage of the first public availability, which every model has
+_RELEASED_ZH = "发布"
+_GA = ("GA", "正式版")
+
+
+def _both_or_neither(first: str, second: str) -> Callable[[Any, ValidationInfo], Any]:
+    """A validator for ``second``: a note exists in both languages or in neither."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if first in info.data and (info.data[first] is None) != (value is None):
+            raise ValueError(f"{first} and {second} are given together or both null")
+        return value
+
+    return check
 
 
 class Model(_Strict):
@@ -144,9 +175,16 @@ class Model(_Strict):
     type: ModelType
     reasoning: Reasoning = Field(description="true, false, hybrid (switchable) or variants (separate editions)")
     open_weights: bool
-    license: Text | None
-    params_total: Text | None
-    params_active: Text | None
+    license: Text = Field(
+        description="Short name: an SPDX id where one exists, else the licence's own name, or proprietary"
+    )
+    license_note_en: Text | None = Field(description="What the short licence name leaves out")
+    license_note_zh: Text | None
+    commercial_use: CommercialUse | None = Field(description="Open weights only: yes, conditional or no")
+    params_total_b: Billions | None
+    params_active_b: Billions | None = Field(description="Active parameters per token (mixture of experts)")
+    params_note_en: Text | None = Field(description="What the numbers leave out: sizes, how they were counted")
+    params_note_zh: Text | None
     architecture: Text | None
     context_window: Annotated[int, Field(gt=0)] | None
     max_output: Annotated[int, Field(gt=0)] | None
@@ -154,7 +192,12 @@ class Model(_Strict):
     output_modalities: Annotated[tuple[Modality, ...], Strict(False), Field(min_length=1)]
     sizes: Annotated[tuple[Text, ...], Strict(False)] | None
     access: Annotated[tuple[Access, ...], Strict(False)]
-    source: HttpsUrl
+    capabilities: Annotated[tuple[CapabilityId, ...], Strict(False), Field(min_length=1, max_length=5)] = Field(
+        description="1-5 ids from capabilities.yaml, grounded in the model's own announcement"
+    )
+    source: HttpsUrl = Field(description="The primary source the facts were checked against")
+    source2: HttpsUrl | None
+    confidence: Confidence = Field(description="high: a primary source confirms the facts; medium: secondary ones")
     summary_zh: Text
     summary_en: Text
     highlights_zh: Annotated[tuple[Text, ...], Strict(False), Field(min_length=2, max_length=4)]
@@ -168,6 +211,27 @@ class Model(_Strict):
             raise ValueError(f"ga {ga} is before released {released}")
         return ga
 
+    _license_notes_pair = field_validator("license_note_zh")(_both_or_neither("license_note_en", "license_note_zh"))
+    _params_notes_pair = field_validator("params_note_zh")(_both_or_neither("params_note_en", "params_note_zh"))
+
+    @field_validator("commercial_use")
+    @classmethod
+    def _commercial_use_for_open_weights(cls, value: str | None, info: ValidationInfo) -> str | None:
+        open_weights = info.data.get("open_weights")
+        if open_weights is True and value is None:
+            raise ValueError("open-weights models say whether commercial use is allowed: yes, conditional or no")
+        if open_weights is False and value is not None:
+            raise ValueError("only open-weights models have commercial_use (null for proprietary models)")
+        return value
+
+    @field_validator("params_active_b")
+    @classmethod
+    def _active_not_above_total(cls, active: float | None, info: ValidationInfo) -> float | None:
+        total = info.data.get("params_total_b")
+        if active is not None and total is not None and active > total:
+            raise ValueError(f"{active:g}B active is more than {total:g}B in total")
+        return active
+
     @field_validator("highlights_en")
     @classmethod
     def _highlights_pair_up(cls, en: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
@@ -177,18 +241,25 @@ class Model(_Strict):
         return en
 
     @cached_property
-    def dates(self) -> tuple[tuple[date, str], ...]:
+    def dates(self) -> tuple[Milestone, ...]:
         """Every dated step (release, milestones, GA), earliest first, one per distinct date."""
-        steps: dict[date, str] = {self.released: "released"}
+        steps: dict[date, Milestone] = {
+            self.released: Milestone(date=self.released, stage_en=RELEASED, stage_zh=_RELEASED_ZH)
+        }
         for milestone in self.milestones or ():
-            steps.setdefault(milestone.date, milestone.stage)
+            steps.setdefault(milestone.date, milestone)
         if self.ga is not None:
-            steps[self.ga] = "GA"
-        return tuple(sorted(steps.items()))
+            steps[self.ga] = Milestone(date=self.ga, stage_en=_GA[0], stage_zh=_GA[1])
+        return tuple(steps[day] for day in sorted(steps))
 
     @cached_property
-    def dates_in_year(self) -> tuple[tuple[date, str], ...]:
-        return tuple((day, stage) for day, stage in self.dates if day.year == YEAR)
+    def dates_in_year(self) -> tuple[Milestone, ...]:
+        return tuple(step for step in self.dates if step.date.year == YEAR)
+
+    @property
+    def params_b(self) -> float | None:
+        """The parameter count a ranking uses: the total, else the active count."""
+        return self.params_total_b if self.params_total_b is not None else self.params_active_b
 
 
 class Vendor(_Strict):
@@ -211,6 +282,17 @@ def _compiles(pattern: str) -> str:
 
 Phrases = Annotated[tuple[Text, ...], Strict(False)]
 Regexes = Annotated[tuple[Annotated[str, AfterValidator(_compiles)], ...], Strict(False)]
+
+
+class Capability(_Strict):
+    """One entry of knowledge/capabilities.yaml: what a model is good for, and the words people use for it."""
+
+    id: CapabilityId
+    name_zh: Text
+    name_en: Text
+    words: Phrases = Field(description="Phrases users type for it (lower case, simplified Chinese)")
+
+
 FieldName = Literal["price", "context_window", "max_output", "params", "license", "released", "modalities", "reasoning"]
 Metric = Literal["context_window", "max_output", "params_total"]
 

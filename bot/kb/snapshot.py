@@ -11,7 +11,7 @@ from datetime import date
 from types import MappingProxyType
 
 from bot.kb.names import fold_name
-from bot.kb.schema import Lexicon, Model, Vendor
+from bot.kb.schema import Capability, Lexicon, Milestone, Model, Vendor
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +19,11 @@ class DatedModel:
     """A model together with one of its dated steps (its release, a preview, GA ...)."""
 
     model: Model
-    day: date
-    stage: str
+    step: Milestone
+
+    @property
+    def day(self) -> date:
+        return self.step.date
 
 
 def _freeze(groups: Mapping[str, list]) -> Mapping[str, tuple]:
@@ -34,6 +37,8 @@ class KnowledgeBase:
     models: tuple[Model, ...]
     vendors: tuple[Vendor, ...]
     lexicon: Lexicon = field(repr=False)
+    capabilities: tuple[Capability, ...] = field(repr=False)
+    capability_by_id: Mapping[str, Capability] = field(repr=False)
     by_id: Mapping[str, Model] = field(repr=False)
     by_key: Mapping[str, Model] = field(repr=False)
     vendor_by_name: Mapping[str, Vendor] = field(repr=False)
@@ -44,7 +49,9 @@ class KnowledgeBase:
     by_month: Mapping[str, tuple[DatedModel, ...]] = field(repr=False)
 
     @classmethod
-    def build(cls, models: Iterable[Model], vendors: Iterable[Vendor], lexicon: Lexicon) -> "KnowledgeBase":
+    def build(
+        cls, models: Iterable[Model], vendors: Iterable[Vendor], lexicon: Lexicon, capabilities: tuple[Capability, ...]
+    ) -> "KnowledgeBase":
         """Index already validated entries (the loader checks the cross-file rules first)."""
         ordered = tuple(sorted(models, key=lambda m: (m.released, m.name.casefold())))
         vendor_list = tuple(vendors)
@@ -58,8 +65,8 @@ class KnowledgeBase:
             by_vendor[model.vendor].append(model)
             if model.family:
                 by_family[model.family].append(model)
-            for day, stage in model.dates:
-                by_month[f"{day:%Y-%m}"].append(DatedModel(model, day, stage))
+            for step in model.dates:
+                by_month[f"{step.date:%Y-%m}"].append(DatedModel(model, step))
         vendor_by_key = {
             fold_name(name): vendor for vendor in vendor_list for name in (vendor.name, vendor.name_zh, *vendor.aliases)
         }
@@ -67,6 +74,8 @@ class KnowledgeBase:
             models=ordered,
             vendors=vendor_list,
             lexicon=lexicon,
+            capabilities=capabilities,
+            capability_by_id=MappingProxyType({c.id: c for c in capabilities}),
             by_id=MappingProxyType({m.id: m for m in ordered}),
             by_key=MappingProxyType(by_key),
             vendor_by_name=MappingProxyType({v.name: v for v in vendor_list}),
@@ -83,7 +92,7 @@ class KnowledgeBase:
 
     def summary(self) -> str:
         """One line: how much the snapshot knows."""
-        days = [day for m in self.models for day, _ in m.dates]
+        days = [step.date for m in self.models for step in m.dates]
         span = f"{min(days)} … {max(days)}" if days else "no dates"
         return (
             f"{len(self.models)} models, {len(self.vendors)} vendors, "

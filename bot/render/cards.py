@@ -9,13 +9,11 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 
 from bot.engine import Answer, Filters, Intent
-from bot.engine.filters import params_in_billions
 from bot.engine.normalize import Lang
-from bot.kb.schema import Model
-from bot.render.i18n import COUNTRIES, MODALITIES, REASONING, TYPES, stage, text
+from bot.kb.schema import Milestone, Model
+from bot.render.i18n import COMMERCIAL_USE, COUNTRIES, LICENSE_WORDS, MODALITIES, REASONING, TYPES, text
 
 MAX_MESSAGE = 4096
 PAGE_SIZE = 10
@@ -58,20 +56,56 @@ def _modalities(values: tuple[str, ...], lang: Lang) -> str:
 
 def _timeline(model: Model, lang: Lang) -> str:
     if len(model.dates) == 1:
-        return str(model.dates[0][0])
-    return " · ".join(f"{day} {stage(name, lang)}" for day, name in model.dates)
+        return str(model.released)
+    return " · ".join(f"{step.date} {step.stage(lang)}" for step in model.dates)
+
+
+def billions(value: float) -> str:
+    """235 → "235B", 0.308 → "308M", 2400 → "2.4T": the unit people write parameter counts in."""
+    if value >= 1000:
+        return f"{value / 1000:g}T"
+    if value < 1:
+        return f"{value * 1000:g}M"
+    return f"{value:g}B"
+
+
+def _params_short(model: Model, lang: Lang) -> str:
+    """ "235B (激活 22B)": the numbers alone, for tables and rankings."""
+    total, active = model.params_total_b, model.params_active_b
+    if total is None and active is None:
+        return text("not_disclosed", lang)
+    shown = billions(total) if total is not None else text("total_unknown", lang)
+    return f"{shown} ({text('active', lang)} {billions(active)})" if active is not None else shown
 
 
 def _params(model: Model, lang: Lang) -> str:
-    if not model.params_total:
-        return text("not_disclosed", lang)
-    active = f" ({text('active', lang)} {model.params_active})" if model.params_active else ""
-    return f"{model.params_total}{active}"
+    note = model.params_note_zh if lang == "zh" else model.params_note_en
+    if model.params_total_b is None and model.params_active_b is None:
+        return note or text("not_disclosed", lang)
+    return f"{_params_short(model, lang)}{text('note', lang, note=note) if note else ''}"
+
+
+def license_name(model: Model, lang: Lang) -> str:
+    """The short licence name; the few that are words ("proprietary") in the answer's language."""
+    return LICENSE_WORDS.get(model.license, {}).get(lang, model.license)
+
+
+def _license(model: Model, lang: Lang) -> str:
+    """ "Apache-2.0，可商用" / "Llama 4 Community License, commercial use with conditions (…)"."""
+    if not model.open_weights:
+        return license_name(model, lang)
+    note = model.license_note_zh if lang == "zh" else model.license_note_en
+    use = COMMERCIAL_USE[model.commercial_use or "conditional"][lang]
+    return f"{license_name(model, lang)}{text('comma', lang)}{use}{text('note', lang, note=note) if note else ''}"
 
 
 def _openness(model: Model, lang: Lang) -> str:
     key = "is_open" if model.open_weights else "is_closed"
-    return text(key, lang, license=model.license or text("not_disclosed", lang))
+    return text(key, lang, license=_license(model, lang))
+
+
+def _capabilities(model: Model, answer: Answer) -> str:
+    return " · ".join(answer.capability_label(c) for c in model.capabilities)
 
 
 def card(model: Model, answer: Answer, m: Markup) -> str:
@@ -91,25 +125,29 @@ def card(model: Model, answer: Answer, m: Markup) -> str:
         f"{text('max_output', lang)}: {m.esc(_tokens(model.max_output, lang))}",
         f"🎛 {text('input', lang)}: {m.esc(_modalities(model.input_modalities, lang))} → "
         f"{text('output', lang)}: {m.esc(_modalities(model.output_modalities, lang))}",
+        f"🧰 {text('capabilities', lang)}: {m.esc(_capabilities(model, answer))}",
         *(f"• {m.esc(h)}" for h in highlights),
-        f"🔗 {m.link(text('source', lang), model.source)}",
+        f"🔗 {m.link(text('source', lang), model.source)}"
+        + (f" · {m.esc(text('press_reports', lang))}" if model.confidence == "medium" else ""),
     ]
     return "\n".join(lines)
 
 
-def _listed_step(model: Model, filters: Filters) -> tuple[date, str]:
-    """The date a list shows: the first step inside the time range, else the release."""
-    return filters.steps_in_range(model)[0] if filters.start else (model.released, "released")
+def _listed_step(model: Model, filters: Filters) -> Milestone:
+    """The step a list shows: the first one inside the time range, else the release."""
+    return filters.steps_in_range(model)[0] if filters.start else model.dates[0]
 
 
 def list_line(model: Model, answer: Answer, m: Markup) -> str:
     """date · name · vendor · open (license) / closed, with the milestone that put it in a time range."""
     lang, filters = answer.lang, answer.filters
-    day, step = _listed_step(model, filters)
-    note = f" ({stage(step, lang)})" if filters.start and step != "released" else ""
-    license_name = model.license or text("not_disclosed", lang)
-    openness = f"{text('open', lang)} ({license_name})" if model.open_weights else text("closed", lang)
-    return f"{day} · {m.bold(model.name)}{m.esc(note)} · {m.esc(answer.vendor_label(model.vendor))} · {m.esc(openness)}"
+    step = _listed_step(model, filters)
+    note = f" ({step.stage(lang)})" if filters.start and not step.is_release else ""
+    openness = f"{text('open', lang)} ({license_name(model, lang)})" if model.open_weights else text("closed", lang)
+    return (
+        f"{step.date} · {m.bold(model.name)}{m.esc(note)} · {m.esc(answer.vendor_label(model.vendor))} · "
+        f"{m.esc(openness)}"
+    )
 
 
 def _describe_filters(answer: Answer) -> str:
@@ -128,6 +166,7 @@ def _describe_filters(answer: Answer) -> str:
     if filters.reasoning:
         parts.append(text("filter_reasoning", lang))
     parts.extend(TYPES[t][lang] for t in sorted(filters.types))
+    parts.extend(answer.capability_label(c) for c in sorted(filters.capabilities))
     if filters.input_modality:
         parts.append(text("filter_input", lang, modality=MODALITIES[filters.input_modality][lang]))
     return " · ".join(parts)
@@ -135,8 +174,7 @@ def _describe_filters(answer: Answer) -> str:
 
 def _metric_value(model: Model, answer: Answer, lang: Lang) -> str:
     if answer.metric == "params_total":
-        billions = params_in_billions(model)
-        return f"{model.params_total} (~{billions:g}B)" if billions is not None else text("not_disclosed", lang)
+        return _params_short(model, lang)
     if answer.metric == "oldest":
         return str(model.released)
     return _tokens(getattr(model, answer.metric or "context_window"), lang)
@@ -162,8 +200,8 @@ def compare_table(models: tuple[Model, ...], lang: Lang) -> str:
         (text("type", lang), lambda x: TYPES[x.type][lang]),
         (text("reasoning", lang), lambda x: REASONING[x.reasoning][lang].split("（")[0].split(" (")[0]),
         (text("open_weights", lang), lambda x: text("yes" if x.open_weights else "no", lang)),
-        (text("license", lang), lambda x: (x.license or "-")[:24]),
-        (text("params", lang), lambda x: (x.params_total or "-")[:16]),
+        (text("license", lang), lambda x: license_name(x, lang)),
+        (text("params", lang), lambda x: _params_short(x, lang)),
         (text("context_window", lang), lambda x: f"{x.context_window:,}" if x.context_window else "-"),
         (text("max_output", lang), lambda x: f"{x.max_output:,}" if x.max_output else "-"),
         (text("input", lang), lambda x: _modalities(x.input_modalities, lang)),
@@ -256,7 +294,7 @@ def _month_groups(models: tuple[Model, ...], answer: Answer, m: Markup) -> list[
     """One block per month (with a month heading) when the models span several months, else one block."""
     months: dict[str, list[str]] = {}
     for model in models:
-        day, _ = _listed_step(model, answer.filters)
+        day = _listed_step(model, answer.filters).date
         months.setdefault(f"{day:%Y-%m}", []).append(list_line(model, answer, m))
     if len(months) == 1 or answer.intent == Intent.LATEST:
         return ["\n".join(line for lines in months.values() for line in lines)]

@@ -51,6 +51,11 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "(any price in the card is the launch price).",
     },
     "not_disclosed": {"zh": "未公开", "en": "not disclosed"},
+    "total_unknown": {"zh": "总量未公开", "en": "total not disclosed"},
+    "note": {"zh": "（{note}）", "en": " ({note})"},
+    "comma": {"zh": "，", "en": ", "},
+    "capabilities": {"zh": "擅长", "en": "Good at"},
+    "press_reports": {"zh": "据公开报道", "en": "per press reports"},
     "tokens": {"zh": "{n} token", "en": "{n} tokens"},
     "compare_header": {"zh": "对比", "en": "Comparison"},
     "source": {"zh": "来源", "en": "Source"},
@@ -96,6 +101,8 @@ TYPES: dict[str, dict[Lang, str]] = {
     "video": {"zh": "视频生成", "en": "video generation"},
     "audio": {"zh": "音频/语音", "en": "audio"},
     "embedding": {"zh": "嵌入", "en": "embedding"},
+    "3d": {"zh": "3D 生成", "en": "3D generation"},
+    "world-model": {"zh": "世界模型", "en": "world model"},
     "other": {"zh": "其他", "en": "other"},
 }
 MODALITIES: dict[str, dict[Lang, str]] = {
@@ -105,6 +112,16 @@ MODALITIES: dict[str, dict[Lang, str]] = {
     "video": {"zh": "视频", "en": "video"},
     "pdf": {"zh": "PDF", "en": "PDF"},
     "embedding": {"zh": "向量", "en": "embedding"},
+    "3d": {"zh": "3D", "en": "3D"},
+}
+LICENSE_WORDS: dict[str, dict[Lang, str]] = {  # licence values that are words, not names
+    "proprietary": {"zh": "专有", "en": "proprietary"},
+    "varies by size": {"zh": "因尺寸而异", "en": "varies by size"},
+}
+COMMERCIAL_USE: dict[str, dict[Lang, str]] = {
+    "yes": {"zh": "可商用", "en": "commercial use allowed"},
+    "conditional": {"zh": "有条件可商用", "en": "commercial use with conditions"},
+    "no": {"zh": "不可商用", "en": "no commercial use"},
 }
 REASONING: dict[object, dict[Lang, str]] = {
     True: {"zh": "是（推理模型）", "en": "yes (reasoning model)"},
@@ -120,12 +137,7 @@ COUNTRIES: dict[str, dict[Lang, str]] = {
     "Germany": {"zh": "德国", "en": "German"},
     "Canada": {"zh": "加拿大", "en": "Canadian"},
 }
-STAGES: dict[str, str] = {"released": "发布", "experimental": "实验版", "paid preview": "付费预览", "GA": "正式版"}
 
 
 def text(key: str, lang: Lang, **values: object) -> str:
     return STRINGS[key][lang].format(**values)
-
-
-def stage(name: str, lang: Lang) -> str:
-    return STAGES.get(name, name) if lang == "zh" else name

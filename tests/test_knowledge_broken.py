@@ -221,3 +221,19 @@ def test_check_command_lists_errors_and_fails(knowledge_copy: Path, write_file: 
     assert result.returncode == 1
     assert "test.yaml:21: entry 'Test Model': context_window: Input should be a valid integer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_anchors_and_aliases_are_refused_before_expanding(knowledge_copy: Path, write_file: Writer) -> None:
+    """A 400-byte alias bomb would expand to 10^8 items; it is refused at the first alias, with its line."""
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    write_file("models/bomb.yaml", "\n".join(levels) + "\n")
+    assert "bomb.yaml:2: anchors and aliases (&name, *name, <<) are not allowed in knowledge files" in "\n".join(
+        errors_of(knowledge_copy)
+    )
+    write_file(
+        "models/bomb.yaml",
+        VALID.replace("  aliases: [Testmodel Alpha]", "  aliases: &names [Testmodel Alpha]")
+        + VALID.replace("test-model", "other").replace("  aliases: [Testmodel Alpha]", "  aliases: *names"),
+    )
+    assert any("anchors and aliases" in error for error in errors_of(knowledge_copy))

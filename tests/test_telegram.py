@@ -228,10 +228,17 @@ async def test_vendors_lists_every_vendor_with_counts(bot: Bot, engine: Engine) 
 # -- /reload ----------------------------------------------------------------------------------------------
 
 
+class PlainDumper(yaml.SafeDumper):
+    """Writes repeated values out in full: knowledge files refuse anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def edit_models(directory: Path, vendor_file: str, edit: Any) -> None:
     path = directory / "models" / vendor_file
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    path.write_text(yaml.safe_dump(edit(entries), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.dump(edit(entries), Dumper=PlainDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 async def test_reload_by_an_admin_reports_the_diff(engine: Engine, knowledge_copy: Path) -> None:

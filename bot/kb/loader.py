@@ -17,7 +17,7 @@ from bot.kb.errors import KnowledgeError, KnowledgeLoadError
 from bot.kb.names import fold_name
 from bot.kb.schema import Capability, Lexicon, Model, Vendor
 from bot.kb.snapshot import KnowledgeBase
-from bot.kb.yamlfile import YamlDocument, duplicate_keys, node_line, read_yaml
+from bot.kb.yamlfile import YamlDocument, node_line, read_yaml
 
 EntryT = TypeVar("EntryT", bound=BaseModel)
 
@@ -78,10 +78,7 @@ def read_mapping(path: Path, shown: str, schema: type[EntryT], errors: list[Know
 
 
 def _duplicate_key_errors(document: YamlDocument, shown: str) -> list[KnowledgeError]:
-    return [
-        KnowledgeError(shown, f"key {key!r} appears twice in one entry", line)
-        for key, line in duplicate_keys(document.node)
-    ]
+    return [KnowledgeError(shown, f"key {key!r} appears twice in one entry", line) for key, line in document.duplicates]
 
 
 def read_entries(

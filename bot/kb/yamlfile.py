@@ -29,16 +29,82 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._resolved: dict[tuple[str, bool], str] = {}
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's resolver, remembered per scalar text: a knowledge file repeats the same keys and values
+        (``name``, ``null``, ``false`` …) thousands of times, and resolving each one is most of the parse."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit[0])
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+        return tag
+
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+_STR, _NULL, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "null", "map", "seq"))
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Shared(Exception):
+    """A node reached twice: an alias (``*name``) of an anchored node."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
 
 
 @dataclass(frozen=True, slots=True)
 class YamlDocument:
-    """A file's data and the node it was built from (for line numbers)."""
+    """A file's data, the node it was built from (for line numbers) and any key written twice in a mapping."""
 
     data: Any
     node: yaml.Node
+    duplicates: tuple[tuple[str, int], ...] = ()
+
+
+def _build(loader: _Loader, root: yaml.Node) -> tuple[Any, list[tuple[str, int]]]:
+    """Plain data from the node tree in one walk that also finds duplicate keys and refuses aliases.
+
+    Faster than PyYAML's generic constructor (the common tags are built directly), and safe against alias
+    bombs: a node reached twice is refused before anything is expanded. Tags other than the plain ones go
+    through PyYAML's safe constructors, which refuse tags that build objects."""
+    seen: set[int] = set()
+    duplicates: list[tuple[str, int]] = []
+
+    def build(node: yaml.Node, parent: yaml.Node) -> Any:
+        if id(node) in seen:
+            raise _Shared(parent)  # the alias itself has no mark; the collection holding it does
+        seen.add(id(node))
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _STR:
+                return node.value
+            if tag == _NULL:
+                return None
+            return loader.construct_object(node)
+        if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+            return [build(item, node) for item in node.value]
+        if tag == _MAP and isinstance(node, yaml.MappingNode):
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE:
+                    raise _Shared(key_node)  # "<<: *anchor" only ever merges an alias
+                key = build(key_node, key_node)
+                if key in mapping:
+                    duplicates.append((str(key), key_node.start_mark.line + 1))
+                try:
+                    mapping[key] = build(value_node, key_node)
+                except TypeError:  # an unhashable key such as a list: let PyYAML say so with the line
+                    return loader.construct_object(node, deep=True)
+            return mapping
+        return loader.construct_object(node, deep=True)
+
+    return build(root, root), duplicates
 
 
 def read_yaml(path: Path, shown: str) -> YamlDocument | list[KnowledgeError]:
@@ -67,7 +133,9 @@ def read_yaml(path: Path, shown: str) -> YamlDocument | list[KnowledgeError]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data, duplicates = _build(loader, node) if node is not None else (None, [])
+    except _Shared as exc:
+        return fail("anchors and aliases (&name, *name, <<) are not allowed in knowledge files", _node_line(exc.node))
     except yaml.constructor.ConstructorError as exc:
         return fail(f"{exc.problem}: only plain YAML data is allowed, no tags that build objects", _line(exc))
     except yaml.MarkedYAMLError as exc:
@@ -86,7 +154,11 @@ def read_yaml(path: Path, shown: str) -> YamlDocument | list[KnowledgeError]:
         loader.dispose()
     if node is None:
         return fail("file is empty")
-    return YamlDocument(data, node)
+    return YamlDocument(data, node, tuple(duplicates))
+
+
+def _node_line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
 
 
 def _line(exc: yaml.MarkedYAMLError) -> int | None:
@@ -109,22 +181,3 @@ def node_line(node: yaml.Node, path: tuple[int | str, ...]) -> int:
         else:
             break
     return line
-
-
-def duplicate_keys(node: yaml.Node) -> list[tuple[str, int]]:
-    """Keys given twice in one mapping (PyYAML would silently keep the last), with their lines."""
-    found: list[tuple[str, int]] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in current.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        found.append((key.value, key.start_mark.line + 1))
-                    seen.add(key.value)
-                stack.append(value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-    return found

@@ -175,8 +175,9 @@ class Model(_Strict):
     type: ModelType
     reasoning: Reasoning = Field(description="true, false, hybrid (switchable) or variants (separate editions)")
     open_weights: bool
-    license: Text = Field(
-        description="Short name: an SPDX id where one exists, else the licence's own name, or proprietary"
+    license: Text | None = Field(
+        description="Short name: an SPDX id where one exists, else the licence's own name, or proprietary; "
+        "null when the weights' licence could not be confirmed"
     )
     license_note_en: Text | None = Field(description="What the short licence name leaves out")
     license_note_zh: Text | None
@@ -217,10 +218,8 @@ class Model(_Strict):
     @field_validator("commercial_use")
     @classmethod
     def _commercial_use_for_open_weights(cls, value: str | None, info: ValidationInfo) -> str | None:
-        open_weights = info.data.get("open_weights")
-        if open_weights is True and value is None:
-            raise ValueError("open-weights models say whether commercial use is allowed: yes, conditional or no")
-        if open_weights is False and value is not None:
+        """yes, conditional or no for open weights (null: the terms could not be confirmed); null when closed."""
+        if info.data.get("open_weights") is False and value is not None:
             raise ValueError("only open-weights models have commercial_use (null for proprietary models)")
         return value
 

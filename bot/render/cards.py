@@ -87,6 +87,8 @@ def _params(model: Model, lang: Lang) -> str:
 
 def license_name(model: Model, lang: Lang) -> str:
     """The short licence name; the few that are words ("proprietary") in the answer's language."""
+    if model.license is None:
+        return text("not_verified", lang)
     return LICENSE_WORDS.get(model.license, {}).get(lang, model.license)
 
 
@@ -95,7 +97,7 @@ def _license(model: Model, lang: Lang) -> str:
     if not model.open_weights:
         return license_name(model, lang)
     note = model.license_note_zh if lang == "zh" else model.license_note_en
-    use = COMMERCIAL_USE[model.commercial_use or "conditional"][lang]
+    use = COMMERCIAL_USE[model.commercial_use][lang] if model.commercial_use else text("terms_not_verified", lang)
     return f"{license_name(model, lang)}{text('comma', lang)}{use}{text('note', lang, note=note) if note else ''}"
 
 

@@ -52,6 +52,8 @@ STRINGS: dict[str, dict[Lang, str]] = {
     },
     "not_disclosed": {"zh": "未公开", "en": "not disclosed"},
     "total_unknown": {"zh": "总量未公开", "en": "total not disclosed"},
+    "not_verified": {"zh": "许可未核实", "en": "licence not verified"},
+    "terms_not_verified": {"zh": "商用条款未核实", "en": "commercial terms not verified"},
     "note": {"zh": "（{note}）", "en": " ({note})"},
     "comma": {"zh": "，", "en": ", "},
     "capabilities": {"zh": "擅长", "en": "Good at"},
@@ -136,6 +138,8 @@ COUNTRIES: dict[str, dict[Lang, str]] = {
     "France": {"zh": "法国", "en": "French"},
     "Germany": {"zh": "德国", "en": "German"},
     "Canada": {"zh": "加拿大", "en": "Canadian"},
+    "South Korea": {"zh": "韩国", "en": "South Korean"},
+    "UAE": {"zh": "阿联酋", "en": "Emirati"},
 }
 
 

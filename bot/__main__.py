@@ -27,7 +27,12 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 
 def _knowledge_dir(arg: str | None) -> Path:
-    return Path(arg or os.environ.get("KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
+    """The directory given on the command line, else ``KNOWLEDGE_DIR`` from the environment or ``.env``."""
+    if arg:
+        return Path(arg)
+    from bot.config import load_settings  # a malformed setting is one line and exit code 2, as for the bot
+
+    return load_settings().knowledge_dir
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -4,22 +4,32 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from tests.conftest import ROOT
 
+TIMEOUT = 120  # seconds; a hung command fails the test instead of hanging the suite
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "KNOWLEDGE_DIR": str(ROOT / "knowledge")}
+
+def run(
+    *args: str, stdin: str | None = None, cwd: Path | None = None, **env_values: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -m bot`` in a fresh working directory, so a developer's own .env (perhaps with a real token)
+    is never read; ``env_values`` are extra environment variables."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KNOWLEDGE_DIR": str(ROOT / "knowledge"), **env_values}
     env.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        cwd=ROOT,
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            cwd=cwd or scratch,
+            timeout=TIMEOUT,
+        )
 
 
 def test_ask_prints_the_answer() -> None:
@@ -53,6 +63,21 @@ def test_engine_path_never_imports_telegram() -> None:
 
 
 def test_eval_command_reports_per_intent() -> None:
-    result = run("eval")
+    result = run("eval", "--questions", str(ROOT / "tests" / "eval" / "questions.yaml"))
     assert result.returncode == 0
     assert "precision" in result.stdout and "overall:" in result.stdout
+
+
+def test_knowledge_dir_is_read_from_dotenv(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"KNOWLEDGE_DIR={tmp_path / 'elsewhere'}\n", encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if key != "KNOWLEDGE_DIR"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "o3"],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        check=False,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 1 and f"{tmp_path / 'elsewhere'}: knowledge directory not found" in result.stderr

@@ -203,7 +203,13 @@ def test_missing_vendors_file(knowledge_copy: Path) -> None:
 def _run_check(directory: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "bot", "check", str(directory)], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-m", "bot", "check", str(directory)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=directory.parent,
+        timeout=120,
     )
 
 

@@ -1,6 +1,7 @@
 """Rendering: escaped, well-formed HTML under Telegram's 4096-character limit, and plain text."""
 
 import string
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
@@ -126,3 +127,15 @@ def test_every_string_exists_in_both_languages_with_the_same_placeholders() -> N
         assert fields(versions["zh"]) == fields(versions["en"]) - {"s"}, key  # {s}: English plural only
     for table in (TYPES, MODALITIES, REASONING, COUNTRIES):
         assert all(set(versions) == {"zh", "en"} for versions in table.values())
+
+
+def test_a_line_longer_than_a_message_is_cut_between_tags(engine: Engine) -> None:
+    """A 2000-character summary escapes to more than 4096 characters on one line: every piece stays valid HTML."""
+    model = engine.knowledge.models[0]
+    long = model.model_copy(update={"summary_en": "<&> " * 500 + "end"})
+    answer = replace(engine.answer(model.name), lang="en", models=(long,))
+    messages = render_html(answer)
+    assert len(messages) >= 2 and all(len(m) <= MAX_MESSAGE for m in messages)
+    for message in messages:
+        assert_well_formed(message)
+    assert "end</i>" in "".join(messages) and sum(m.count("&lt;&amp;&gt;") for m in messages) == 500

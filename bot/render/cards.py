@@ -6,6 +6,7 @@ forms, only the markup differs.
 
 import html
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -317,14 +318,47 @@ def _greedy(parts: Iterable[str], separator: str, limit: int) -> list[str]:
     return joined
 
 
+_HTML_TOKEN = re.compile(r"<[^>]*>|&[#\w]+;|[^<&]+|[<&]")
+
+
+def _split_html_line(line: str, limit: int) -> list[str]:
+    """Cut one over-long line of Telegram HTML into pieces of at most ``limit`` characters, never inside a tag
+    or an entity: tags open at a cut are closed before it and opened again after it."""
+    pieces: list[str] = []
+    opened: list[tuple[str, str]] = []  # (opening tag, name) still open at this point
+    current = ""
+
+    def closing() -> str:
+        return "".join(f"</{name}>" for _, name in reversed(opened))
+
+    for token in _HTML_TOKEN.findall(line):
+        units = [token] if token.startswith(("<", "&")) else list(token)  # text may be cut anywhere
+        for unit in units:
+            if current and len(current) + len(unit) + len(closing()) > limit:
+                pieces.append(current + closing())
+                current = "".join(tag for tag, _ in opened)
+            current += unit
+        if token.startswith("</"):
+            name = token[2:-1].strip()
+            if opened and opened[-1][1] == name:
+                opened.pop()
+        elif token.startswith("<") and not token.endswith("/>"):
+            opened.append((token, token[1:-1].split()[0]))
+    if current:
+        pieces.append(current + closing())
+    return pieces
+
+
 def _pack(blocks: list[str], limit: int = MAX_MESSAGE) -> list[str]:
-    """Join blocks into messages under ``limit``; a block longer than that is cut between its lines."""
+    """Join blocks into messages under ``limit``; a block longer than that is cut between its lines, and a
+    line longer than that between tags (see ``_split_html_line``)."""
     pieces: list[str] = []
     for block in blocks:
         if len(block) <= limit:
             pieces.append(block)
-        else:
-            pieces.extend(_greedy((line[:limit] for line in block.split("\n")), "\n", limit))
+            continue
+        lines = [piece for line in block.split("\n") for piece in _split_html_line(line, limit)]
+        pieces.extend(_greedy(lines, "\n", limit))
     return _greedy(pieces, "\n\n", limit)
 
 

@@ -175,7 +175,9 @@ def test_elliptical_comparisons(engine: Engine, question: str, expected: list[st
 def test_smallest_first(engine: Engine) -> None:
     answer = engine.answer("参数最少的模型")
     assert answer.intent == Intent.SUPERLATIVE and answer.lowest
-    assert answer.models[0].name == "Gemma 3 270M"
+    smallest = min(m.params_b for m in engine.knowledge.models if m.params_b is not None)
+    assert answer.models[0].params_b == smallest
+    assert [m.params_b for m in answer.models] == sorted(m.params_b for m in answer.models if m.params_b is not None)
 
 
 def test_best_is_not_a_ranking(engine: Engine) -> None:

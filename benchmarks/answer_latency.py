@@ -52,7 +52,11 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    questions = [item.question for item in load_questions(ROOT / "tests" / "eval" / "questions.yaml")]
+    questions = [
+        item.question
+        for conversation in load_questions(ROOT / "tests" / "eval" / "questions.yaml")
+        for item in conversation
+    ]
     real = load_knowledge(ROOT / "knowledge")
     for label, knowledge in (("real", real), (f"synthetic {args.models}", synthetic(real, args.models))):
         start = time.perf_counter()

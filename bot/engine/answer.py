@@ -197,8 +197,8 @@ class Engine:
 
     # -- answering -----------------------------------------------------------------------------------
 
-    def answer(self, text: str) -> Answer:
-        """Answer one question; never raises for any input text."""
+    def answer(self, text: str, context: Answer | None = None) -> Answer:
+        """Answer one question; ``context`` is the conversation's previous answer, if any. Never raises."""
         question = normalize(text)
         base = Answer(
             Intent.HELP,

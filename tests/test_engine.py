@@ -210,12 +210,22 @@ def test_generic_words_are_not_names(engine: Engine) -> None:
         ("grok 4 mini 是什么", "Grok 4"),  # no such model: never the Grok 4 card
         ("qwen3 omin 是什么", "Qwen3-Omni"),  # a typo that could be two words: ask
         ("o4 是什么", "o4-mini"),  # a variant word is missing
-        ("Claude Opus 5 什么时候出", "Claude Opus 4.5"),
     ],
 )
 def test_near_names_ask_instead_of_guessing(engine: Engine, question: str, suggested: str) -> None:
     answer = engine.answer(question)
     assert (answer.intent, answer.models) == (Intent.CLARIFY, ())
+    assert suggested in [m.name for m in answer.suggestions]
+
+
+@pytest.mark.parametrize(
+    ("question", "suggested"),
+    [("Claude Opus 5 什么时候出", "Claude Opus 4.5"), ("GPT-7 是什么", "GPT-5"), ("what is GPT-6", "GPT-5")],
+)
+def test_versions_nobody_released_are_said_plainly(engine: Engine, question: str, suggested: str) -> None:
+    """Not in the almanac, said plainly, with the nearest real names offered (never a guessed card)."""
+    answer = engine.answer(question)
+    assert (answer.intent, answer.reason, answer.models) == (Intent.OUT_OF_SCOPE, "unknown", ())
     assert suggested in [m.name for m in answer.suggestions]
 
 

@@ -5,11 +5,11 @@ thread or task; ``/reload`` builds a new engine and swaps the reference.
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 from bot.engine.filters import METRICS, FilterIndex, Filters, Metric, month_range
 from bot.engine.intents import Cues, Rules
@@ -17,19 +17,27 @@ from bot.engine.matcher import Mention, NameMatcher, Target
 from bot.engine.normalize import Lang, normalize
 from bot.kb import KnowledgeBase
 from bot.kb.names import fold_name, name_words
-from bot.kb.schema import GENERIC_WORDS, Model
+from bot.kb.schema import GENERIC_WORDS, Dimension, Model
 
 DEFAULT_LATEST = 5
 MAX_LATEST = 20
 SUPERLATIVE_SHOWN = 5
 SUGGESTIONS = 3
 
-OutOfScope = Literal["topic", "legacy", "unknown", "subjective"]
-_VERSION_AFTER_NAME = re.compile(r"\s*([a-z]?\d+(?:\.\d+)*[a-z]*)(?![\d.])")
+OutOfScope = Literal["topic", "legacy", "unknown", "subjective", "filter"]
+_VERSION_AFTER_NAME = re.compile(r"(?:\s*[a-z]{3,})?\s*([a-z]?\d+(?:\.\d+)*[a-z]*)(?![\d.])")  # "opus 6" too
 _YEAR = re.compile(r"20\d\d")
 _NEXT_WORD = re.compile(r"\s*([a-z0-9][a-z0-9.]*)")
 _NAMEISH = re.compile(r"[a-z][a-z0-9]*\d[a-z0-9.]*|\d+[a-z]+[a-z0-9]*|[a-z]{2,}")
 _WORDS = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*|[\u3400-\u9fff]+")
+
+
+_DIMENSION_OF_FACT: dict[str, Dimension] = {
+    "context_window": "context_window",
+    "max_output": "max_output",
+    "params": "params_total",
+    "released": "newer",
+}
 
 
 class Intent(StrEnum):
@@ -60,6 +68,10 @@ class Answer:
     total: int = 0
     lowest: bool = False  # superlatives: smallest first
     reason: OutOfScope | None = None
+    subjective: bool = False  # "最好的…": a list by capability, not a ranking
+    page: int = 0  # "下一页": which page of a list the conversation is on
+    dimension: Dimension | None = None  # comparisons: "哪个参数多" picks a winner by this
+    recent: tuple[Model, ...] = ()  # the models a conversation has been about, latest last ("哪个新" compares them)
     unknown_name: str | None = None  # a name the question used that the knowledge does not have
     vendor_names: Mapping[str, str] = field(default_factory=dict, repr=False)  # vendor → Chinese name
     capability_names: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # id → (zh, en)
@@ -120,7 +132,9 @@ class Engine:
         kept = []
         for mention in mentions:
             # a family without a version ("GPT", "Step", "Wan") only counts when asked about as a family
-            asked = family_cue or self.rules.read(text[mention.start : mention.end]).found("family_cue")
+            # "gpt-oss 有哪几个", "which Kling models": a list question about the family counts too
+            asked = family_cue or cues.found("list_words") or cues.found("count")
+            asked = asked or self.rules.read(text[mention.start : mention.end]).found("family_cue")
             targets = tuple(
                 t for t in mention.targets if t.kind != "family" or asked or any(c.isdigit() for c in t.value)
             )
@@ -191,7 +205,8 @@ class Engine:
             end=end,
             types=frozenset() if input_modality else frozenset(cues.strings_outside("types", "capabilities")),
             capabilities=frozenset(cues.strings("capabilities")),
-            reasoning=True if cues.found("reasoning") else None,
+            reasoning=True if cues.found("reasoning") and not cues.found("hybrid") else None,
+            hybrid=cues.found("hybrid"),
             input_modality=input_modality,
         )
 
@@ -213,7 +228,11 @@ class Engine:
         reading = self._read(self.rules.rewrite(question.text))
         if (corrected := self._corrected(reading)) is not None:
             reading = self._read(corrected)
-        return self._decide(base, reading)
+        answer = self._decide(base, reading, context)
+        if answer.intent in (Intent.CARD, Intent.FIELD) and answer.models:
+            earlier = [m for m in (context.recent if context else ()) if m is not answer.models[0]]
+            answer = replace(answer, recent=(*earlier[-2:], answer.models[0]))
+        return answer
 
     def _elliptical(self, model: Model, reading: _Reading) -> Model | None:
         """The second model of "Gemini 2.5 Flash-Lite 和 Flash" or "sonnet 4.5 vs 4", named by difference."""
@@ -273,7 +292,7 @@ class Engine:
                 continue
             words = name_words(reading.text[mention.start : mention.end])
             if not self.names.models_with_words([*words, match.group(1)]):  # "豆包1.5" exists, "claude 5" not
-                return f"{reading.text[mention.start : mention.end]} {match.group(1)}"
+                return " ".join(reading.text[mention.start : match.end()].split())
         return None
 
     def _unresolved_name(
@@ -293,11 +312,13 @@ class Engine:
             return replace(base, intent=Intent.CLARIFY, suggestions=candidates[:SUGGESTIONS])
         vendor_names = [reading.text[m.start : m.end] for m in reading.mentions if m.first("vendor")]
         unknown = " ".join([*vendor_names, *(w for w in words if w in leftovers or w in versions)])
-        close = [m for m in self.names.closest_models(unknown) if not filters.vendors or m.vendor in filters.vendors]
+        close = tuple(
+            m for m in self.names.closest_models(unknown) if not filters.vendors or m.vendor in filters.vendors
+        )
+        if versions:  # "GPT-7", "claude opus 4.9": a version nobody released is said plainly, with the nearest names
+            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=unknown, suggestions=close)
         if close:
-            return replace(base, intent=Intent.CLARIFY, suggestions=tuple(close), unknown_name=unknown)
-        if versions:  # "claude opus 4.9": a version that does not exist is never a vendor list
-            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=unknown)
+            return replace(base, intent=Intent.CLARIFY, suggestions=close, unknown_name=unknown)
         return None
 
     @staticmethod
@@ -308,73 +329,253 @@ class Engine:
         named = [metric for metric in METRICS if metric in cues.strings("metrics")]
         return named[0] if named else "params_total"
 
-    def _decide(self, base: Answer, reading: _Reading) -> Answer:
-        cues = reading.cues
-        family_cue = cues.found("family_cue")
-        models = tuple(
+    # -- the rules, in the order they are tried ---------------------------------------------------------
+
+    def _decide(self, base: Answer, reading: _Reading, context: Answer | None) -> Answer:
+        """The first rule that recognises the question answers it; the order is the meaning."""
+        question = _Question(self, base, reading, context)
+        for rule in self._rules:
+            if (answer := rule(question)) is not None:
+                return answer
+        return question.out_of_scope("topic")
+
+    @property
+    def _rules(self) -> tuple[Callable[["_Question"], Answer | None], ...]:
+        return (
+            self._rule_off_topic,
+            self._rule_follow_up,
+            self._rule_several_models,
+            self._rule_dangling_name,
+            self._rule_one_model,
+            self._rule_legacy,
+            self._rule_unknown_version,
+            self._rule_family_only,
+            self._rule_superlative,
+            self._rule_subjective,
+            self._rule_unresolved_name,
+            self._rule_latest,
+            self._rule_not_about_models,
+            self._rule_listing,
+            self._rule_unknown_words,
+        )
+
+    def _rule_off_topic(self, q: "_Question") -> Answer | None:
+        """ "写一段代码" is a task for another bot; "哪些模型擅长写代码" is a question about models."""
+        cues = q.cues
+        if cues.found("out_of_scope") and not q.models and not (cues.found("capabilities") and q.asks_for_models):
+            return q.out_of_scope("topic")
+        return None
+
+    def _rule_follow_up(self, q: "_Question") -> Answer | None:
+        """A question that leans on the previous answer: 它开源吗 · 那 Flash 呢 · 和 o3 比呢 · 开源的呢 · 下一页."""
+        context, cues = q.context, q.cues
+        if context is None:
+            return None
+        focus = context.models[0] if context.intent in (Intent.CARD, Intent.FIELD) and context.models else None
+        if len(q.models) == 1 and (focus is not None or context.intent == Intent.COMPARE):
+            other, first = q.models[0], focus if focus is not None else context.models[0]
+            if other is not first and (
+                cues.found("compare") or cues.found("compare_follow") or cues.found("which_one")
+            ):
+                return replace(q.base, intent=Intent.COMPARE, models=(first, other), dimension=self._dimension(cues))
+            if cues.found("follow_marker") and not cues.found("fields") and context.intent == Intent.FIELD:
+                return replace(q.base, intent=Intent.FIELD, models=(other,), fact=context.fact)
+            return None
+        if q.models or q.legacy:
+            return None
+        if focus is not None:
+            named = self._elliptical(focus, q.reading)  # "那 Flash 呢" after Gemini 3 Pro: Gemini 3 Flash
+            if named is not None and (cues.found("follow_marker") or not q.reading.leftover_words()[1:]):
+                return replace(context, question=q.base.question, lang=q.base.lang, models=(named,))
+            if cues.found("fields") or cues.found("pronoun"):
+                return self._about(q.base, focus, cues)
+            return None
+        pair = context.models if context.intent == Intent.COMPARE else context.recent[-2:]
+        if len(pair) >= 2 and cues.found("which_one"):  # "哪个新", "两个哪个长" after two models
+            dimension = self._dimension(cues) or _DIMENSION_OF_FACT.get(context.fact or "")
+            return replace(q.base, intent=Intent.COMPARE, models=pair, dimension=dimension)
+        if context.intent in (Intent.LIST, Intent.COUNT, Intent.LATEST, Intent.SUPERLATIVE):
+            return self._refine(q, context)
+        return None
+
+    def _refine(self, q: "_Question", context: Answer) -> Answer | None:
+        """A list narrowed or turned: 开源的呢 · 其中百度的 · 一共几个 · 下一页 · the latest 3? A question with its own
+        subject ("谷歌的模型有哪些") stands alone instead."""
+        cues, filters = q.cues, q.filters
+        if cues.found("next_page"):
+            return replace(context, question=q.base.question, page=context.page + 1)
+        self_contained = cues.found("model_words") and (cues.found("list_words") or cues.found("count"))
+        if self_contained and not cues.found("within"):
+            return None
+        merged = context.filters.refined(filters)
+        if merged == context.filters and not (cues.found("count") or cues.found("latest") or q.ranking):
+            return None
+        if q.ranking:
+            return self._superlative(q, merged)
+        if cues.found("latest"):
+            return self._latest(q, merged)
+        found = self.index.select(merged)
+        intent = Intent.COUNT if cues.found("count") else Intent.LIST
+        return replace(q.base, intent=intent, filters=merged, models=found, total=len(found))
+
+    def _rule_several_models(self, q: "_Question") -> Answer | None:
+        models = q.models
+        pair = len(models) == 1 and (q.cues.found("compare") or q.cues.found("conjunctions"))
+        if pair and (other := self._elliptical(models[0], q.reading)) is not None:
+            models = (*models, other)
+        if len(models) >= 2:
+            return replace(q.base, intent=Intent.COMPARE, models=models[:3], dimension=self._dimension(q.cues))
+        return None
+
+    def _rule_dangling_name(self, q: "_Question") -> Answer | None:
+        return self._dangling(q.base, q.models[0], q.reading) if len(q.models) == 1 else None
+
+    def _rule_one_model(self, q: "_Question") -> Answer | None:
+        return self._about(q.base, q.models[0], q.cues) if len(q.models) == 1 else None
+
+    def _rule_legacy(self, q: "_Question") -> Answer | None:
+        if q.legacy:
+            return replace(q.base, intent=Intent.OUT_OF_SCOPE, reason="legacy", unknown_name=q.legacy)
+        return None
+
+    def _rule_unknown_version(self, q: "_Question") -> Answer | None:
+        if unknown := self._unknown_version(q.reading):
+            close = tuple(self.names.closest_models(unknown))
+            return replace(
+                q.base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=unknown, suggestions=close
+            )
+        return None
+
+    def _rule_family_only(self, q: "_Question") -> Answer | None:
+        """ "Gemini 2.5": which one? The plainest names first ("Gemini 2.5 Pro" before "… Computer Use")."""
+        filters = q.filters
+        if filters.family is None or q.cues.found("family_cue") or q.list_cue:
+            return None
+        members = sorted(
+            self.knowledge.by_family[filters.family],
+            key=lambda m: (len(self.names.official_words(m)), -m.released.toordinal()),
+        )
+        extra = [w for w in q.reading.leftover_words() if _NAMEISH.fullmatch(w)]  # "gemini 2.5 ultra"
+        unknown = " ".join([filters.family, *extra]) if extra else None
+        return replace(q.base, intent=Intent.CLARIFY, suggestions=tuple(members[:SUGGESTIONS]), unknown_name=unknown)
+
+    def _rule_superlative(self, q: "_Question") -> Answer | None:
+        return self._superlative(q, q.filters) if q.ranking else None
+
+    def _superlative(self, q: "_Question", filters: Filters) -> Answer:
+        metric = self._metric(q.cues)
+        lowest = q.cues.found("least") and not q.cues.found("extreme") and metric != "oldest"
+        top, total = self.index.ranked(filters, metric, SUPERLATIVE_SHOWN, lowest=lowest)
+        return replace(
+            q.base, intent=Intent.SUPERLATIVE, filters=filters, metric=metric, lowest=lowest, models=top, total=total
+        )
+
+    def _rule_subjective(self, q: "_Question") -> Answer | None:
+        """ "最好的编程模型" lists the coding models, saying it is a list, not a ranking; "最强的模型" alone is declined
+        with what can be ranked."""
+        if not q.cues.found("subjective"):
+            return None
+        filters = q.filters
+        if filters.capabilities or filters.types or filters.hybrid or filters.reasoning:
+            found = self.index.select(filters)
+            return replace(q.base, intent=Intent.LIST, filters=filters, models=found, total=len(found), subjective=True)
+        return q.out_of_scope("subjective")
+
+    def _rule_unresolved_name(self, q: "_Question") -> Answer | None:
+        # "mistral medium 开源吗" still names a model; "哪些 AI 模型是开源的" does not
+        name_question = not q.list_cue and replace(q.filters, vendors=frozenset(), open_weights=None).empty
+        if q.leftovers and name_question:
+            return self._unresolved_name(q.base, q.reading, q.filters, q.leftovers)
+        return None
+
+    def _rule_latest(self, q: "_Question") -> Answer | None:
+        return self._latest(q, q.filters) if q.cues.found("latest") and q.filters.start is None else None
+
+    def _latest(self, q: "_Question", filters: Filters) -> Answer:
+        count = min(max(self.rules.requested_count(q.reading.masked) or DEFAULT_LATEST, 1), MAX_LATEST)
+        newest, total = self.index.latest(filters, count)
+        return replace(q.base, intent=Intent.LATEST, filters=filters, models=newest, total=total)
+
+    def _rule_not_about_models(self, q: "_Question") -> Answer | None:
+        """ "今天几号" (a count word alone), "中国的首都是哪里" / "OpenAI 的老板是谁" (a country or company with a question
+        that is not about models): out of scope, never a list."""
+        filters, cues = q.filters, q.cues
+        if q.list_cue and filters.empty and not cues.found("model_words"):
+            return q.out_of_scope("topic")
+        subject_only = replace(filters, vendors=frozenset(), country=None).empty and not filters.empty
+        if subject_only and not (q.list_cue or cues.found("model_words")) and q.reading.leftover_words():
+            return q.out_of_scope("topic")
+        return None
+
+    def _rule_listing(self, q: "_Question") -> Answer | None:
+        filters = q.filters
+        if not (q.list_cue or not filters.empty):
+            return None
+        if filters.empty and q.leftovers and not q.cues.found("all_models"):
+            # "哪些模型擅长写诗": a filter we did not understand never lists the whole almanac
+            return replace(q.base, intent=Intent.OUT_OF_SCOPE, reason="filter", unknown_name=" ".join(q.leftovers))
+        found = self.index.select(filters)
+        intent = Intent.COUNT if q.cues.found("count") else Intent.LIST
+        return replace(q.base, intent=intent, filters=filters, models=found, total=len(found))
+
+    def _rule_unknown_words(self, q: "_Question") -> Answer | None:
+        """Words we do not know: a name we lack ("sora3"), or chit-chat ("do you like pizza") we do not echo."""
+        words = q.reading.leftover_words()
+        if not q.leftovers:
+            return None
+        if len(words) >= 3 and not any(c.isdigit() for w in words for c in w):
+            return q.out_of_scope("topic")
+        return replace(q.base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=" ".join(words))
+
+    @staticmethod
+    def _dimension(cues: Cues) -> Dimension | None:
+        """What "哪个…" compares by: newer / older or a metric word; None for a plain comparison."""
+        if not cues.found("which_one"):
+            return None
+        named = cues.strings("compare_dimension") + cues.strings("metrics")
+        return next((d for d in get_args(Dimension) if d in named), None)
+
+
+class _Question:
+    """One question on its way through the rules: what was read, and what several rules need from it."""
+
+    def __init__(self, engine: Engine, base: Answer, reading: _Reading, context: Answer | None) -> None:
+        self.base, self.reading, self.context = base, reading, context
+        self.cues = reading.cues
+        family_cue = self.cues.found("family_cue")
+        self.models = tuple(
             dict.fromkeys(
-                self.knowledge.by_id[t.value]
+                engine.knowledge.by_id[t.value]
                 for m in reading.mentions
                 if (t := m.first("model")) and not (family_cue and m.first("family"))
             )
         )
-        asks_for_models = cues.found("list_words") or cues.found("count") or cues.found("model_words")
-        if cues.found("out_of_scope") and not models and not (cues.found("capabilities") and asks_for_models):
-            # "写一段代码" is a task for another bot; "哪些模型擅长写代码" is a question about models
-            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="topic")
-        pair = len(models) == 1 and (cues.found("compare") or cues.found("conjunctions"))
-        if pair and (other := self._elliptical(models[0], reading)) is not None:
-            models = (*models, other)
-        if len(models) >= 2:
-            return replace(base, intent=Intent.COMPARE, models=models[:3])
-        if len(models) == 1 and (doubt := self._dangling(base, models[0], reading)):
-            return doubt
-        if len(models) == 1:
-            return self._about(base, models[0], cues)
-        legacy = next((m.targets[0].value for m in reading.mentions if m.targets[0].kind == "legacy"), None)
-        if legacy:
-            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="legacy", unknown_name=legacy)
-        if unknown := self._unknown_version(reading):
-            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=unknown)
+        self.legacy = next((m.targets[0].value for m in reading.mentions if m.targets[0].kind == "legacy"), None)
+        self._engine = engine
+        self._filters: Filters | None = None
 
-        filters = self._filters(reading)
-        list_cue = cues.found("list_words") or cues.found("count")
-        if filters.family is not None and not (family_cue or list_cue):
-            members = sorted(  # the plainest names first ("Gemini 2.5 Pro" before "… Computer Use"), then newest
-                self.knowledge.by_family[filters.family],
-                key=lambda m: (len(self.names.official_words(m)), -m.released.toordinal()),
-            )
-            extra = [w for w in reading.leftover_words() if _NAMEISH.fullmatch(w)]  # "gemini 2.5 ultra"
-            unknown = " ".join([filters.family, *extra]) if extra else None
-            return replace(base, intent=Intent.CLARIFY, suggestions=tuple(members[:SUGGESTIONS]), unknown_name=unknown)
-        ranking = cues.found("extreme") or cues.found("least")
-        if cues.found("oldest") or (ranking and not cues.found("latest")):
-            metric = self._metric(cues)
-            lowest = cues.found("least") and not cues.found("extreme") and metric != "oldest"
-            top, total = self.index.ranked(filters, metric, SUPERLATIVE_SHOWN, lowest=lowest)
-            return replace(
-                base, intent=Intent.SUPERLATIVE, filters=filters, metric=metric, lowest=lowest, models=top, total=total
-            )
-        if cues.found("subjective"):
-            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="subjective")
+    @property
+    def filters(self) -> Filters:
+        if self._filters is None:
+            self._filters = self._engine._filters(self.reading)
+        return self._filters
 
-        words = reading.leftover_words()
-        leftovers = [w for w in words if _NAMEISH.fullmatch(w)]
-        # "mistral medium 开源吗" still names a model; "哪些 AI 模型是开源的" does not
-        name_question = not list_cue and replace(filters, vendors=frozenset(), open_weights=None).empty
-        if leftovers and name_question and (named := self._unresolved_name(base, reading, filters, leftovers)):
-            return named
+    @property
+    def list_cue(self) -> bool:
+        return self.cues.found("list_words") or self.cues.found("count")
 
-        if cues.found("latest") and filters.start is None:
-            count = min(max(self.rules.requested_count(reading.masked) or DEFAULT_LATEST, 1), MAX_LATEST)
-            newest, total = self.index.latest(filters, count)
-            return replace(base, intent=Intent.LATEST, filters=filters, models=newest, total=total)
-        if list_cue and filters.empty and not cues.found("model_words"):
-            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="topic")  # "今天几号", "汇率多少"
-        if list_cue or not filters.empty:
-            found = self.index.select(filters)
-            intent = Intent.COUNT if cues.found("count") else Intent.LIST
-            return replace(base, intent=intent, filters=filters, models=found, total=len(found))
-        if leftovers:
-            return replace(base, intent=Intent.OUT_OF_SCOPE, reason="unknown", unknown_name=" ".join(words))
-        return replace(base, intent=Intent.OUT_OF_SCOPE, reason="topic")
+    @property
+    def asks_for_models(self) -> bool:
+        return self.list_cue or self.cues.found("model_words")
+
+    @property
+    def ranking(self) -> bool:
+        cues = self.cues
+        return cues.found("oldest") or ((cues.found("extreme") or cues.found("least")) and not cues.found("latest"))
+
+    @property
+    def leftovers(self) -> list[str]:
+        return [w for w in self.reading.leftover_words() if _NAMEISH.fullmatch(w)]
+
+    def out_of_scope(self, reason: OutOfScope) -> Answer:
+        return replace(self.base, intent=Intent.OUT_OF_SCOPE, reason=reason)

@@ -7,7 +7,7 @@ the size of the knowledge base. Rankings (context, output, parameters, dates) ar
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -48,11 +48,26 @@ class Filters:
     types: frozenset[str] = frozenset()
     capabilities: frozenset[str] = frozenset()  # all of them must hold
     reasoning: bool | None = None
+    hybrid: bool = False  # switchable thinking only
     input_modality: str | None = None
 
     @property
     def empty(self) -> bool:
         return self == Filters()
+
+    def refined(self, other: "Filters") -> "Filters":
+        """These filters narrowed by a follow-up's ("开源的呢", "其中百度的", "那图像模型呢"): what the follow-up names
+        replaces the same kind of filter; capabilities add up ("其中能做OCR的" keeps "视觉")."""
+        changes: dict[str, object] = {
+            name: value
+            for name in ("vendors", "country", "family", "open_weights", "types", "input_modality")
+            if (value := getattr(other, name)) not in (None, frozenset())
+        }
+        if other.start is not None:
+            changes |= {"start": other.start, "end": other.end}
+        if other.reasoning or other.hybrid:
+            changes |= {"reasoning": other.reasoning, "hybrid": other.hybrid}
+        return replace(self, capabilities=self.capabilities | other.capabilities, **changes)  # type: ignore[arg-type]
 
     @property
     def months(self) -> range:
@@ -87,6 +102,7 @@ class FilterIndex:
             for capability in m.capabilities:
                 groups["capability"][capability].add(m.id)
             groups["reasoning"][m.reasoning not in (False, None)].add(m.id)
+            groups["hybrid"][m.reasoning == "hybrid"].add(m.id)
             for modality in m.input_modalities:
                 groups["input"][modality].add(m.id)
         for month in range(1, 13):  # the snapshot's month index is sorted by day: keep each model's first
@@ -116,6 +132,8 @@ class FilterIndex:
         parts.extend(sets["capability"].get(c, frozenset()) for c in filters.capabilities)
         if filters.reasoning is not None:
             parts.append(sets["reasoning"].get(filters.reasoning, frozenset()))
+        if filters.hybrid:
+            parts.append(sets["hybrid"].get(True, frozenset()))
         if filters.input_modality is not None:
             parts.append(sets["input"].get(filters.input_modality, frozenset()))
         if filters.months:

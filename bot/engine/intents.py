@@ -8,10 +8,11 @@ only; Chinese phrases match anywhere. The few regular expressions of the lexicon
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.engine.normalize import normalize
 from bot.kb.schema import Lexicon
 
 _CHINESE_NUMBERS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -66,13 +67,16 @@ class Cues:
 class PhraseReader:
     """Every group's phrases in one dictionary; ``read`` finds them all in a single pass."""
 
-    def __init__(self, groups: Mapping[str, Mapping[Any, Iterable[str]]]) -> None:
+    def __init__(
+        self, groups: Mapping[str, Mapping[Any, Iterable[str]]], fold: Callable[[str], str] = str.casefold
+    ) -> None:
+        """``fold`` brings a phrase to the form questions are read in (see ``Rules``)."""
         entries: dict[str, list[tuple[str, CueValue, bool, bool]]] = defaultdict(list)
         lengths: dict[str, set[int]] = defaultdict(set)
         for group, values in groups.items():
             for value, phrases in values.items():
                 for raw in phrases:
-                    phrase = raw.casefold()
+                    phrase = fold(raw)
                     if phrase and all(e[0] != group for e in entries[phrase]):
                         entries[phrase].append((group, value, _is_latin(phrase[0]), _is_latin(phrase[-1])))
                         lengths[phrase[0]].add(len(phrase))
@@ -116,6 +120,12 @@ def parse_count(text: str) -> int | None:
     return None
 
 
+def _fold(phrase: str) -> str:
+    """A phrase read the way a question is: the normaliser's case folding and Chinese conversion, so "向量" in
+    the lexicon still matches a question whose "向量" OpenCC's Taiwan table turned into "矢量"."""
+    return normalize(phrase).text
+
+
 class Rules:
     """The compiled lexicon: a phrase reader for every cue group plus the lexicon's regexes."""
 
@@ -143,6 +153,15 @@ class Rules:
                 "family_cue": plain(lexicon.family_cue),
                 "open_weights": {True: lexicon.open_weights.open, False: lexicon.open_weights.closed},
                 "reasoning": plain(lexicon.reasoning),
+                "hybrid": plain(lexicon.hybrid_reasoning),
+                "all_models": plain(lexicon.all_models),
+                "follow_marker": plain(lexicon.follow_up.markers),
+                "pronoun": plain(lexicon.follow_up.pronouns),
+                "compare_follow": plain(lexicon.follow_up.compare),
+                "within": plain(lexicon.follow_up.within),
+                "next_page": plain(lexicon.follow_up.next_page),
+                "which_one": plain(lexicon.compare_words.which_one),
+                "compare_dimension": lexicon.compare_words.dimensions,
                 "types": lexicon.types,
                 "capabilities": capabilities or {},
                 "input_cue": plain(lexicon.input_modalities.cue),
@@ -150,7 +169,8 @@ class Rules:
                 "months": lexicon.time.months,
                 "quarters": lexicon.time.quarters,
                 "halves": lexicon.time.halves,
-            }
+            },
+            _fold,
         )
         self._extra = {
             "out_of_scope": [re.compile(r) for r in lexicon.out_of_scope_topics.regex],
@@ -164,7 +184,7 @@ class Rules:
         self.quarter_range_regex = [re.compile(r) for r in lexicon.time.quarter_range_regex]
         self.latest_count = [re.compile(r) for r in lexicon.latest.count_regex]
         self.field_order = list(lexicon.fields)
-        spellings = {v.casefold(): word for word, variants in lexicon.synonyms.items() for v in variants}
+        spellings = {_fold(v): word for word, variants in lexicon.synonyms.items() for v in variants}
         self._synonyms = (
             re.compile("|".join(re.escape(v) for v in sorted(spellings, key=len, reverse=True))) if spellings else None
         )

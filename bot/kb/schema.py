@@ -292,7 +292,20 @@ class Capability(_Strict):
     words: Phrases = Field(description="Phrases users type for it (lower case, simplified Chinese)")
 
 
-FieldName = Literal["price", "context_window", "max_output", "params", "license", "released", "modalities", "reasoning"]
+FieldName = Literal[
+    "price",
+    "commercial_use",
+    "released",
+    "maker",
+    "max_output",
+    "context_window",
+    "params",
+    "license",
+    "open_weights",
+    "reasoning",
+    "modalities",
+    "access",
+]
 Metric = Literal["context_window", "max_output", "params_total"]
 
 
@@ -327,6 +340,24 @@ class InputModalityWords(_Strict):
     words: dict[Modality, Phrases]
 
 
+Dimension = Literal["params_total", "context_window", "max_output", "newer", "older"]
+
+
+class FollowUpWords(_Strict):
+    """Words that lean on the previous answer of a conversation."""
+
+    markers: Phrases = Field(description='"那 X 呢", "what about X": the same question about something else')
+    pronouns: Phrases = Field(description="它, this model, it: the model just answered about")
+    compare: Phrases = Field(description='"和 X 比呢", "compare it with X"')
+    within: Phrases = Field(description='"其中…", "of those": narrow the previous list')
+    next_page: Phrases
+
+
+class CompareWords(_Strict):
+    which_one: Phrases = Field(description='"哪个", "which": a comparison that wants a winner')
+    dimensions: dict[Dimension, Phrases] = Field(description="What a winner is picked by (besides metric words)")
+
+
 class TimeWords(_Strict):
     months: dict[Annotated[int, Field(ge=1, le=12)], Phrases]
     quarters: dict[Annotated[int, Field(ge=1, le=4)], Phrases]
@@ -355,9 +386,13 @@ class Lexicon(_Strict):
     family_cue: Phrases
     family_aliases: dict[str, Phrases]
     subjective: Phrases = ()
+    all_models: Phrases = Field(default=(), description='"全部模型": the only list question without a filter')
+    follow_up: FollowUpWords
+    compare_words: CompareWords
     countries: dict[str, Phrases] = Field(default_factory=dict, description="Keys are vendors' `country` values")
     open_weights: OpenWeightsWords
     reasoning: Phrases
+    hybrid_reasoning: Phrases = Field(default=(), description="Switchable thinking: a filter of its own")
     types: dict[ModelType, Phrases]
     input_modalities: InputModalityWords
     time: TimeWords

@@ -168,6 +168,8 @@ def _describe_filters(answer: Answer) -> str:
         parts.append(text("filter_open" if filters.open_weights else "filter_closed", lang))
     if filters.reasoning:
         parts.append(text("filter_reasoning", lang))
+    if filters.hybrid:
+        parts.append(text("filter_hybrid", lang))
     parts.extend(TYPES[t][lang] for t in sorted(filters.types))
     parts.extend(answer.capability_label(c) for c in sorted(filters.capabilities))
     if filters.input_modality:
@@ -223,13 +225,13 @@ def _blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
     if answer.intent == Intent.OUT_OF_SCOPE:
         reason = answer.reason or "topic"
         head = text("out_of_scope" if reason == "topic" else reason, lang, name=answer.unknown_name)
-        return [m.esc(head), f"{text('try', lang)}\n{m.esc(text('examples', lang))}"]
+        if answer.suggestions:
+            return [m.esc(head), m.esc(text("clarify", lang)), _suggestion_lines(answer, m)]
+        examples = text("filter_examples" if reason == "filter" else "examples", lang)
+        return [m.esc(head), f"{text('try', lang)}\n{m.esc(examples)}"]
     if answer.intent == Intent.CLARIFY:
         unknown = text("unknown", lang, name=answer.unknown_name) + "\n" if answer.unknown_name else ""
-        return [
-            m.esc(unknown + text("clarify", lang)),
-            "\n".join(f"• {m.bold(s.name)} · {m.esc(answer.vendor_label(s.vendor))}" for s in answer.suggestions),
-        ]
+        return [m.esc(unknown + text("clarify", lang)), _suggestion_lines(answer, m)]
     if answer.intent == Intent.CARD:
         return [card(answer.models[0], answer, m)]
     if answer.intent == Intent.FIELD:
@@ -237,6 +239,10 @@ def _blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
     if answer.intent == Intent.COMPARE:
         return [m.bold(text("compare_header", lang)), m.pre(compare_table(answer.models, lang))]
     return _list_blocks(answer, m, page)
+
+
+def _suggestion_lines(answer: Answer, m: Markup) -> str:
+    return "\n".join(f"• {m.bold(s.name)} · {m.esc(answer.vendor_label(s.vendor))}" for s in answer.suggestions)
 
 
 def _field(answer: Answer, m: Markup) -> str:

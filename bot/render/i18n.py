@@ -32,6 +32,16 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "release date, or compare specific models.",
     },
     "try": {"zh": "可以试试：", "en": "You could ask:"},
+    "filter": {
+        "zh": "我没看懂「{name}」这个条件，所以没有列出全部模型。可以按厂商、开源、类型、能力、月份或国家筛选，比如：",
+        "en": "I didn't understand “{name}” as a filter, so I'm not listing every model. You can filter by maker, open "
+        "weights, type, capability, month or country, for example:",
+    },
+    "filter_examples": {
+        "zh": "谷歌的视频模型\n开源的编程模型\n3月发布的推理模型\n能做OCR的模型\n全部模型",
+        "en": "Google video models\nopen-weights coding models\nreasoning models from March\nmodels that can do OCR\n"
+        "all models",
+    },
     "clarify": {"zh": "你是不是想问：", "en": "Did you mean:"},
     "no_match": {"zh": "没有找到符合条件的模型。", "en": "No model matches that."},
     "count": {"zh": "共 {total} 个模型{what}。", "en": "{total} model{s}{what}."},
@@ -89,6 +99,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "filter_open": {"zh": "开源", "en": "open-weights"},
     "filter_closed": {"zh": "闭源", "en": "closed"},
     "filter_reasoning": {"zh": "推理", "en": "reasoning"},
+    "filter_hybrid": {"zh": "混合推理（可切换思考）", "en": "hybrid reasoning (switchable thinking)"},
     "filter_input": {"zh": "支持{modality}输入", "en": "accepting {modality} input"},
     "metric_context_window": {"zh": "上下文长度", "en": "context window"},
     "metric_max_output": {"zh": "最大输出", "en": "max output"},

@@ -91,11 +91,21 @@ def test_oversized_answer_splits_under_the_limit(engine: Engine, knowledge: Know
         assert_well_formed(message)
 
 
-def test_compare_table_is_aligned(engine: Engine) -> None:
-    plain = render_text(engine.answer("o3 和 o4-mini 有什么区别"))
-    rows = plain.split("\n")[2:]
-    assert rows[0].split() == ["o3", "o4-mini"]
-    assert any(row.startswith("上下文") and "200,000" in row for row in rows)
+def test_comparisons_put_differences_first_and_never_truncate(engine: Engine) -> None:
+    plain = render_text(engine.answer("Qwen3 和 DeepSeek-V3.1 哪个参数多"))
+    verdict, differs = plain.split("\n\n")[:2]
+    assert verdict == "DeepSeek-V3.1 参数更多（DeepSeek-V3.1 671B (激活 37B) 对 Qwen3 235B (激活 22B)）"
+    assert differs.startswith("不同之处") and "相同：" in plain and "旗舰" in plain  # highlights side by side
+    differ = render_text(engine.answer("o3 和 o3-pro 有什么区别"))
+    assert "不同之处\n• 发布: o3 2025-04-16；o3-pro 2025-06-10" in differ
+    assert all(h in differ for h in engine.knowledge.by_key["o3pro"].highlights_zh)
+
+
+def test_a_fact_question_is_answered_in_its_first_line(engine: Engine) -> None:
+    first = render_text(engine.answer("sonnet 4 最大输出长度")).split("\n")[0]
+    assert first == "Claude Sonnet 4 最多输出 64,000 token（上下文 200,000 token）。"
+    assert render_text(engine.answer("Command A 可以商用吗")).startswith("不可以商用：Command A 的权重以 CC-BY-NC-4.0")
+    assert render_text(engine.answer("Who released MAI-Voice-1")).startswith("MAI-Voice-1 is made by Microsoft (US).")
 
 
 @settings(

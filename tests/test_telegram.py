@@ -194,7 +194,7 @@ async def test_model_escapes_what_the_user_typed(bot: Bot) -> None:
 
 async def test_compare_builds_the_question(bot: Bot) -> None:
     (two,) = await bot.say("/compare o3 o4-mini")
-    assert "<pre>" in two["text"] and "o4-mini" in two["text"]
+    assert "Comparison: o3 vs o4-mini" in two["text"] and "o4-mini" in two["text"]
     assert data_of(two) == ["m:en:o3", "m:en:o4-mini"]
     (three,) = await bot.say("/compare gpt-5, claude opus 4, gemini 2.5 pro")
     assert data_of(three) == ["m:en:gpt-5", "m:en:claude-opus-4", "m:en:gemini-2-5-pro"]
@@ -340,7 +340,7 @@ async def test_forum_topic_replies_stay_in_the_topic(bot: Bot) -> None:
     before = len(bot.api.sent())
     await bot.send(bot.make.mention(f"o3 vs o4-mini @{BOT_USERNAME}", chat_id=-60, thread_id=77))
     (mention,) = bot.api.sent()[before:]
-    assert mention["message_thread_id"] == 77 and "<pre>" in mention["text"]
+    assert mention["message_thread_id"] == 77 and "Comparison: o3 vs o4-mini" in mention["text"]
     # buttons pressed in the topic answer in the topic too
     await bot.press("m:en:o3", message=bot.api.messages()[-1])
     assert bot.api.sent()[-1]["message_thread_id"] == 77
@@ -396,7 +396,7 @@ async def test_vendor_family_and_compare_buttons(bot: Bot) -> None:
     assert f"Gemini 2.5: {len(bot.store.engine.knowledge.by_family['Gemini 2.5'])} in all" in family["text"]
     await bot.press("c:en:gemini-2-5-pro:gemini-2-5-flash", message=message)
     compare = bot.api.sent()[-1]
-    assert "<pre>" in compare["text"] and "Gemini 2.5 Flash" in compare["text"]
+    assert "Where they differ" in compare["text"] and "Gemini 2.5 Flash" in compare["text"]
     assert len(bot.api.of("answerCallbackQuery")) == 3
     # the vendor list's ▶ edits the vendor list message
     await bot.press("v:en:google:1", message=bot.api.messages()[-3])

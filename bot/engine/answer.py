@@ -75,6 +75,7 @@ class Answer:
     unknown_name: str | None = None  # a name the question used that the knowledge does not have
     vendor_names: Mapping[str, str] = field(default_factory=dict, repr=False)  # vendor → Chinese name
     capability_names: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)  # id → (zh, en)
+    vendor_countries: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def vendor_label(self, vendor: str) -> str:
         """ "谷歌 Google" in Chinese answers (where the names differ), "Google" in English ones."""
@@ -122,6 +123,7 @@ class Engine:
         self.index = FilterIndex(knowledge)
         self._vendor_names = MappingProxyType({v.name: v.name_zh for v in knowledge.vendors})
         self._capability_names = MappingProxyType({c.id: (c.name_zh, c.name_en) for c in knowledge.capabilities})
+        self._vendor_countries = MappingProxyType({v.name: v.country for v in knowledge.vendors})
 
     # -- understanding -------------------------------------------------------------------------------
 
@@ -222,6 +224,7 @@ class Engine:
             total=len(self.knowledge.models),
             vendor_names=self._vendor_names,
             capability_names=self._capability_names,
+            vendor_countries=self._vendor_countries,
         )
         if not question.text or self.rules.help_only(question.text):
             return base

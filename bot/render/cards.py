@@ -7,7 +7,6 @@ forms, only the markup differs.
 import html
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -189,31 +188,166 @@ def page_count(answer: Answer) -> int:
     return max(1, math.ceil(len(answer.models) / PAGE_SIZE)) if answer.intent in (Intent.LIST, Intent.COUNT) else 1
 
 
-def _width(value: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+def _step_dates(model: Model, lang: Lang) -> str:
+    later = [step for step in model.dates if not step.is_release]
+    if not later:
+        return ""
+    return text(
+        "note",
+        lang,
+        note="；".join(f"{step.date} {step.stage(lang)}" for step in later)
+        if lang == "zh"
+        else "; ".join(f"{step.date} {step.stage(lang)}" for step in later),
+    )
 
 
-def _pad(value: str, width: int) -> str:
-    return value + " " * (width - _width(value))
+def direct_answer(answer: Answer) -> str:
+    """The fact asked for, as the first sentence of the answer: "Claude Sonnet 4 最多输出 64,000 token（上下文 200K）"."""
+    model, lang, fact = answer.models[0], answer.lang, answer.fact
+    name = model.name
+    if fact == "context_window":
+        return text(
+            "is_context" if model.context_window else "unknown_fact",
+            lang,
+            name=name,
+            value=_tokens(model.context_window, lang),
+            what=text("context_window", lang),
+        )
+    if fact == "max_output":
+        if model.max_output is None:
+            return text("unknown_fact", lang, name=name, what=text("max_output", lang))
+        return text(
+            "is_max_output", lang, name=name, value=f"{model.max_output:,}", context=_tokens(model.context_window, lang)
+        )
+    if fact == "params":
+        return text("is_params", lang, name=name, value=_params(model, lang))
+    if fact == "released":
+        return text("is_released", lang, name=name, date=str(model.released), later=_step_dates(model, lang))
+    if fact == "maker":
+        vendor = answer.vendor_label(model.vendor)
+        country = answer.vendor_countries.get(model.vendor, "")
+        return text("is_made_by", lang, name=name, vendor=vendor, country=COUNTRIES.get(country, {}).get(lang, country))
+    if fact == "license":
+        return text("is_licensed", lang, name=name, value=_openness(model, lang))
+    if fact == "commercial_use":
+        return _commercial(model, answer)
+    if fact == "open_weights":
+        key = "yes_open" if model.open_weights else "not_open"
+        return text(key, lang, name=name, license=license_name(model, lang))
+    if fact == "reasoning":
+        return text(f"reasoning_{str(model.reasoning).lower()}", lang, name=name)
+    if fact == "modalities":
+        return text(
+            "is_modalities",
+            lang,
+            name=name,
+            inputs=_modalities(model.input_modalities, lang),
+            outputs=_modalities(model.output_modalities, lang),
+        )
+    if fact == "access":
+        ways = text("list_sep", lang).join(text(f"access_{a}", lang) for a in model.access)
+        return text("is_access", lang, name=name, ways=ways)
+    return text("price", lang, name=name)
 
 
-def compare_table(models: tuple[Model, ...], lang: Lang) -> str:
-    """One aligned table, a column per model (monospace; CJK counted double width)."""
-    rows: list[tuple[str, Callable[[Model], str]]] = [
-        (text("vendor", lang), lambda x: x.vendor),
-        (text("released", lang), lambda x: str(x.released)),
-        (text("type", lang), lambda x: TYPES[x.type][lang]),
-        (text("reasoning", lang), lambda x: REASONING[x.reasoning][lang].split("（")[0].split(" (")[0]),
-        (text("open_weights", lang), lambda x: text("yes" if x.open_weights else "no", lang)),
-        (text("license", lang), lambda x: license_name(x, lang)),
-        (text("params", lang), lambda x: _params_short(x, lang)),
-        (text("context_window", lang), lambda x: f"{x.context_window:,}" if x.context_window else "-"),
-        (text("max_output", lang), lambda x: f"{x.max_output:,}" if x.max_output else "-"),
-        (text("input", lang), lambda x: _modalities(x.input_modalities, lang)),
+def _commercial(model: Model, answer: Answer) -> str:
+    lang, name = answer.lang, model.name
+    if not model.open_weights:
+        return text("commercial_closed", lang, name=name, vendor=answer.vendor_label(model.vendor))
+    note = model.license_note_zh if lang == "zh" else model.license_note_en
+    detail = text("note", lang, note=note) if note else ""
+    key = f"commercial_{model.commercial_use}" if model.commercial_use else "commercial_unverified"
+    return text(key, lang, name=name, license=license_name(model, lang), detail=detail)
+
+
+def short_card(model: Model, answer: Answer, m: Markup) -> str:
+    """The few lines under a direct answer; the full card is a button (Telegram) or a question away."""
+    lang = answer.lang
+    summary = model.summary_zh if lang == "zh" else model.summary_en
+    lines = [
+        f"{m.bold(model.name)} · {m.esc(answer.vendor_label(model.vendor))}",
+        m.italic(summary),
+        f"📅 {m.esc(_timeline(model, lang))} · {m.esc(TYPES[model.type][lang])} · {m.esc(_openness(model, lang))}",
     ]
-    table = [["", *(m.name for m in models)]] + [[label, *(get(m) for m in models)] for label, get in rows]
-    widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]))]
-    return "\n".join("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in table)
+    if model.confidence == "medium":
+        lines.append(m.esc(text("press_reports", lang)))
+    return "\n".join(lines)
+
+
+_DIMENSIONS: dict[str, tuple[str, Callable[[Model], float | None]]] = {
+    "newer": ("released", lambda x: float(x.released.toordinal())),
+    "older": ("released", lambda x: -float(x.released.toordinal())),
+    "params_total": ("params", lambda x: x.params_b),
+    "context_window": ("context_window", lambda x: None if x.context_window is None else float(x.context_window)),
+    "max_output": ("max_output", lambda x: None if x.max_output is None else float(x.max_output)),
+}
+
+
+def _shown(model: Model, label: str, lang: Lang) -> str:
+    if label == "released":
+        return str(model.released)
+    if label == "params":
+        return _params_short(model, lang)
+    return _tokens(model.context_window if label == "context_window" else model.max_output, lang)
+
+
+def _verdict(answer: Answer) -> str | None:
+    """ "哪个参数多": the winner first, with the values ("DeepSeek-V3.1 更大（671B 对 235B）")."""
+    if answer.dimension is None:
+        return None
+    lang, models = answer.lang, answer.models
+    label, value = _DIMENSIONS[answer.dimension]
+    scored = [(value(x), x) for x in models]
+    known = [(v, x) for v, x in scored if v is not None]
+    if len(known) < len(models):
+        missing = text("list_sep", lang).join(x.name for v, x in scored if v is None)
+        return text("verdict_unknown", lang, what=text(label, lang), names=missing)
+    best = max(v for v, _ in known)
+    winners = [x for v, x in known if v == best]
+    lowest = answer.lowest and answer.dimension == "params_total"
+    if lowest:
+        best = min(v for v, _ in known)
+        winners = [x for v, x in known if v == best]
+    ordered = [*winners, *(x for x in models if x not in winners)]  # the winner's value first
+    values = text("versus", lang).join(f"{x.name} {_shown(x, label, lang)}" for x in ordered)
+    if len(winners) == len(models):
+        return text("verdict_tie", lang, what=text(label, lang), values=values)
+    key = f"verdict_{'smaller' if lowest else answer.dimension}"
+    return text(key, lang, name=text("list_sep", lang).join(w.name for w in winners), values=values)
+
+
+def _differences(answer: Answer, m: Markup) -> list[str]:
+    """What differs, as sentences; what is equal, in one line; then each model's highlights side by side."""
+    lang, models = answer.lang, answer.models
+    facts: list[tuple[str, Callable[[Model], str]]] = [
+        ("vendor", lambda x: answer.vendor_label(x.vendor)),
+        ("released", lambda x: str(x.released)),
+        ("type", lambda x: TYPES[x.type][lang]),
+        ("reasoning", lambda x: REASONING[x.reasoning][lang]),
+        ("open_weights", lambda x: _openness(x, lang)),
+        ("params", lambda x: _params_short(x, lang)),
+        ("context_window", lambda x: _tokens(x.context_window, lang)),
+        ("max_output", lambda x: _tokens(x.max_output, lang)),
+        ("input", lambda x: _modalities(x.input_modalities, lang)),
+        ("output", lambda x: _modalities(x.output_modalities, lang)),
+    ]
+    different, same = [], []
+    for label, show in facts:
+        values = [show(x) for x in models]
+        if len(set(values)) == 1:
+            same.append(f"{text(label, lang)} {values[0]}")
+        else:
+            pairs = text("pair_sep", lang).join(f"{x.name} {v}" for x, v in zip(models, values, strict=True))
+            different.append(f"• {m.bold(text(label, lang))}: {m.esc(pairs)}")
+    blocks = []
+    if different:
+        blocks.append(m.bold(text("differs", lang)) + "\n" + "\n".join(different))
+    if same:
+        blocks.append(m.esc(text("same", lang, facts=text("list_sep", lang).join(same))))
+    for model in models:
+        highlights = model.highlights_zh if lang == "zh" else model.highlights_en
+        blocks.append(m.bold(model.name) + "\n" + "\n".join(f"• {m.esc(h)}" for h in highlights))
+    return blocks
 
 
 def _blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
@@ -235,33 +369,17 @@ def _blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
     if answer.intent == Intent.CARD:
         return [card(answer.models[0], answer, m)]
     if answer.intent == Intent.FIELD:
-        return [_field(answer, m), card(answer.models[0], answer, m)]
+        return [m.bold(direct_answer(answer)), short_card(answer.models[0], answer, m)]
     if answer.intent == Intent.COMPARE:
-        return [m.bold(text("compare_header", lang)), m.pre(compare_table(answer.models, lang))]
+        names = text("versus", lang).join(x.name for x in answer.models)
+        verdict = _verdict(answer)
+        head = m.bold(verdict) if verdict else m.bold(text("compare_header", lang, names=names))
+        return [head, *_differences(answer, m)]
     return _list_blocks(answer, m, page)
 
 
 def _suggestion_lines(answer: Answer, m: Markup) -> str:
     return "\n".join(f"• {m.bold(s.name)} · {m.esc(answer.vendor_label(s.vendor))}" for s in answer.suggestions)
-
-
-def _field(answer: Answer, m: Markup) -> str:
-    model, lang = answer.models[0], answer.lang
-    name = model.name
-    values: dict[str, Callable[[], str]] = {
-        "context_window": lambda: _tokens(model.context_window, lang),
-        "max_output": lambda: _tokens(model.max_output, lang),
-        "params": lambda: _params(model, lang),
-        "license": lambda: _openness(model, lang),
-        "released": lambda: _timeline(model, lang),
-        "modalities": lambda: (
-            f"{_modalities(model.input_modalities, lang)} → {_modalities(model.output_modalities, lang)}"
-        ),
-        "reasoning": lambda: REASONING[model.reasoning][lang],
-    }
-    if answer.fact == "price" or answer.fact not in values:
-        return m.esc(text("price", lang, name=name))
-    return m.bold(text(f"field_{answer.fact}", lang, name=name, value=values[answer.fact]()))
 
 
 def _list_blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
@@ -279,6 +397,8 @@ def _list_blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
     else:
         header = text("list_header", lang, what=what or text("all_models", lang), total=answer.total)
     blocks = [m.bold(header)]
+    if answer.subjective:
+        blocks.append(m.esc(text("not_a_ranking", lang)))
     if not answer.models:
         return [*blocks, m.esc(text("no_match", lang))]
     if filters.open_weights:

@@ -102,15 +102,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if engine is None:
         return 1
 
+    previous: Answer | None = None
+
     def show(question: str) -> None:
-        answer = engine.answer(question)
+        nonlocal previous
+        answer = engine.answer(question, previous if args.conversation else None)
+        previous = answer
         print(_as_json(answer) if args.json else render_text(answer), flush=True)
 
     if args.question:
         show(" ".join(args.question))
         return 0
     for line in sys.stdin:
-        show(line.rstrip("\n"))
+        question = line.rstrip("\n")
+        if args.conversation and question.strip() == "---":  # a new conversation starts; nothing is printed
+            previous = None
+            continue
+        show(question)
     return 0
 
 
@@ -123,6 +131,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     engine = _engine(args)
     if engine is None:
         return 1
+    from bot.engine.conversation import MemoryConversations
+
+    conversation = MemoryConversations()  # the terminal session is one conversation
     print("AI 模型年鉴 · Model Almanac — 问我 2025 年的 AI 模型 / ask about 2025 AI models (Ctrl-D 退出/exit)")
     if args.command is None:
         print("(No TELEGRAM_BOT_TOKEN set, so this is the terminal chat; set it in .env to run the Telegram bot.)")
@@ -133,7 +144,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print()
             return 0
         if question.strip():
-            print(render_text(engine.answer(question)), end="\n\n", flush=True)
+            previous = conversation.get("terminal")
+            answer = engine.answer(question, previous)
+            conversation.put("terminal", answer)
+            print(render_text(answer), end="\n\n", flush=True)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -165,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question (or each line of stdin) and print the answer")
     ask.add_argument("question", nargs="*", help="the question; without it, questions are read from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="stdin lines are one conversation (follow-ups see the previous answer); a line --- starts a new one",
+    )
     ask.set_defaults(run=cmd_ask)
     evaluate = commands.add_parser("eval", help="score the engine on the labelled question set")
     evaluate.add_argument("--questions", default="tests/eval/questions.yaml")

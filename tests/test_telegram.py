@@ -647,3 +647,28 @@ def test_bad_settings_exit_2_with_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and named in err
     assert TOKEN not in err and "12345:short" not in err
+
+
+# -- conversations ------------------------------------------------------------------------------------------
+
+
+async def test_follow_ups_belong_to_one_user_in_one_chat(bot: Bot) -> None:
+    """A follow-up sees its own conversation's last answer; group members never share one."""
+    mention = f"@{BOT_USERNAME}"
+    await bot.send(bot.make.mention(f"{mention} Gemini 2.5 Pro 是什么", user_id=1, language_code="zh"))
+    before = len(bot.api.sent())
+    await bot.send(bot.make.mention(f"{mention} 它开源吗", user_id=2, language_code="zh"))
+    await bot.send(bot.make.mention(f"{mention} 它开源吗", user_id=1, language_code="zh"))
+    other, own = bot.api.sent()[before:]
+    assert "Gemini 2.5 Pro" not in other["text"]  # user 2 has no conversation yet
+    assert own["text"].startswith("<b>不，Gemini 2.5 Pro 没有开放权重")
+    (private,) = await bot.say("它开源吗", user_id=1, language_code="zh")  # another chat: another conversation
+    assert "Gemini 2.5 Pro" not in private["text"]
+
+
+async def test_a_direct_answer_offers_the_full_card(bot: Bot, engine: Engine) -> None:
+    (answer,) = await bot.say("what is the context window of o3?")
+    assert answer["text"].startswith("<b>o3 has a context window of 200,000 tokens.</b>")
+    assert data_of(answer)[0] == "m:en:o3"
+    await bot.press("m:en:o3", message=bot.api.messages()[-1])
+    assert bot.api.sent()[-1]["text"].startswith("<b>o3</b> · OpenAI")

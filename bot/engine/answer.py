@@ -386,6 +386,10 @@ class Engine:
             return None
         if q.models or q.legacy:
             return None
+        pair = context.models if context.intent == Intent.COMPARE else context.recent[-2:]
+        if len(pair) >= 2 and cues.found("which_one"):  # "哪个新", "两个哪个长" after two models
+            dimension = self._dimension(cues) or _DIMENSION_OF_FACT.get(context.fact or "")
+            return replace(q.base, intent=Intent.COMPARE, models=pair, dimension=dimension)
         if focus is not None:
             named = self._elliptical(focus, q.reading)  # "那 Flash 呢" after Gemini 3 Pro: Gemini 3 Flash
             if named is not None and (cues.found("follow_marker") or not q.reading.leftover_words()[1:]):
@@ -393,10 +397,6 @@ class Engine:
             if cues.found("fields") or cues.found("pronoun"):
                 return self._about(q.base, focus, cues)
             return None
-        pair = context.models if context.intent == Intent.COMPARE else context.recent[-2:]
-        if len(pair) >= 2 and cues.found("which_one"):  # "哪个新", "两个哪个长" after two models
-            dimension = self._dimension(cues) or _DIMENSION_OF_FACT.get(context.fact or "")
-            return replace(q.base, intent=Intent.COMPARE, models=pair, dimension=dimension)
         if context.intent in (Intent.LIST, Intent.COUNT, Intent.LATEST, Intent.SUPERLATIVE):
             return self._refine(q, context)
         return None

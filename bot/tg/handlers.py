@@ -36,6 +36,7 @@ from telegram.ext import (
 
 from bot.engine import Answer, Engine, Intent
 from bot.engine.answer import DEFAULT_LATEST, MAX_LATEST
+from bot.engine.conversation import Conversations, MemoryConversations
 from bot.engine.normalize import Lang, normalize
 from bot.kb import KnowledgeLoadError
 from bot.kb.schema import Model
@@ -93,6 +94,13 @@ def _lang(update: Update) -> Lang:
     return user_lang(user.language_code if user else None)
 
 
+def _conversation_key(update: Update) -> tuple[int, int] | None:
+    """One user in one chat: group members never share a conversation."""
+    if update.effective_chat is None or update.effective_user is None:
+        return None
+    return update.effective_chat.id, update.effective_user.id
+
+
 def _chat_type(update: Update) -> str:
     return update.effective_chat.type if update.effective_chat else "-"
 
@@ -114,9 +122,12 @@ async def reply_answer(message: Message, answer: Answer, engine: Engine, page: i
 class Handlers:
     """The bot's update handlers, bound to the knowledge store and the admins."""
 
-    def __init__(self, store: KnowledgeStore, admin_ids: frozenset[int]) -> None:
+    def __init__(
+        self, store: KnowledgeStore, admin_ids: frozenset[int], conversations: Conversations | None = None
+    ) -> None:
         self.store = store
         self.admin_ids = admin_ids
+        self.conversations: Conversations = conversations or MemoryConversations()
 
     def register(self, application: Application) -> None:
         fresh = filters.UpdateType.MESSAGE  # not edits: answering an edited question again would spam
@@ -140,11 +151,15 @@ class Handlers:
         application.add_error_handler(on_error)
 
     async def _ask(self, update: Update, kind: str, question: str) -> None:
+        """Answer ``question`` in its conversation (one user in one chat): a follow-up sees the last answer."""
         started = time.perf_counter()
         engine = self.store.engine
-        answer = engine.answer(question)
+        key = _conversation_key(update)
+        answer = engine.answer(question, self.conversations.get(key) if key else None)
+        if key:
+            self.conversations.put(key, answer)
         assert update.effective_message is not None
-        await reply_answer(update.effective_message, answer, engine)
+        await reply_answer(update.effective_message, answer, engine, page=answer.page)
         _logged(kind, update, answer.intent, started)
 
     # -- text and commands ----------------------------------------------------------------------------

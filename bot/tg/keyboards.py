@@ -285,7 +285,12 @@ def vendors_keyboard(engine: Engine, lang: Lang, per_row: int = 3) -> InlineKeyb
 
 def keyboard_for(answer: Answer, engine: Engine, page: int = 0) -> InlineKeyboardMarkup | None:
     """The buttons that belong under an answer (on its last message)."""
-    if answer.intent in (Intent.CARD, Intent.FIELD) and answer.models:
+    if answer.intent == Intent.FIELD and answer.models:  # a direct answer: the full card is one tap away
+        model = answer.models[0]
+        full = _button(tr("btn_card", answer.lang), _fits(f"m:{answer.lang}:{model.id}"))
+        rows = card_keyboard(model, answer, engine).inline_keyboard
+        return InlineKeyboardMarkup([[full], *rows] if full else rows)
+    if answer.intent == Intent.CARD and answer.models:
         return card_keyboard(answer.models[0], answer, engine)
     if answer.intent == Intent.CLARIFY:
         return model_buttons(answer.suggestions, answer.lang, per_row=1)

@@ -49,6 +49,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
     },
     # buttons
     "btn_source": {"zh": "🔗 来源", "en": "🔗 Source"},
+    "btn_card": {"zh": "📄 完整卡片", "en": "📄 Full card"},
     "btn_vendor": {"zh": "🏢 {vendor} 的模型", "en": "🏢 More from {vendor}"},
     "btn_family": {"zh": "👪 {family} 系列", "en": "👪 {family} family"},
     "btn_compare": {"zh": "⚖️ 与 {name} 对比", "en": "⚖️ Compare with {name}"},

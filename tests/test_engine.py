@@ -253,3 +253,15 @@ def test_common_misspellings_are_rewritten(engine: Engine, question: str, spelle
     assert answer.models and (answer.intent, answer.models) == (expected.intent, expected.models)
     if answer.intent == Intent.SUPERLATIVE:
         assert answer.metric == "context_window" and answer.models[0].name == "Llama 4 Scout"
+
+
+@pytest.mark.parametrize(
+    ("question", "model"),
+    [
+        ("通义千问 Qwen3-VL 怎么样", "Qwen3-VL"),
+        ("通义千问 Qwen3-Coder 是什么", "Qwen3-Coder"),
+        ("通义千问Qwen3", "Qwen3"),
+    ],
+)
+def test_a_brand_in_front_never_swallows_the_models_suffix(engine: Engine, question: str, model: str) -> None:
+    assert [m.name for m in engine.answer(question).models] == [model]

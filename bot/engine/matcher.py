@@ -141,10 +141,30 @@ class NameMatcher:
                 continue
             for end in reversed(boundaries[i + 1 :]):
                 if end - start <= self._longest and (targets := self._keys.get(folded[start:end])):
+                    if (brand := self._brand_before_longer_name(folded, boundaries, i, end)) is not None:
+                        end, targets = brand, self._keys[folded[start:brand]]
                     mentions.append(Mention(origin[start], origin[end - 1] + 1, targets))
                     taken = end
                     break
         return mentions
+
+    def _brand_before_longer_name(self, folded: str, boundaries: list[int], i: int, end: int) -> int | None:
+        """ "通义千问 Qwen3-VL": the alias "通义千问 Qwen3" would swallow the brand and leave "-VL" behind. When a
+        vendor's name opens the match and a longer model name starts right after it, the brand ends there."""
+        start = boundaries[i]
+        for brand_end in boundaries[i + 1 :]:
+            if brand_end >= end:
+                return None
+            targets = self._keys.get(folded[start:brand_end])
+            if not targets or targets[0].kind not in ("vendor", "family"):
+                continue
+            for model_end in reversed(boundaries):
+                if model_end <= end:
+                    break
+                found = self._keys.get(folded[brand_end:model_end]) if model_end - brand_end <= self._longest else None
+                if found and found[0].kind == "model":
+                    return brand_end
+        return None
 
     def model_named(self, name: str) -> Model | None:
         """The model whose name or alias folds to the same key as ``name``, if any."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.engine import Answer, Engine
 
 DEFAULT_KNOWLEDGE_DIR = "knowledge"
+EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval"
 SCHEMAS: dict[str, type[BaseModel]] = {
     "models": Model,
     "vendors": Vendor,
@@ -157,7 +158,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     engine = _engine(args)
     if engine is None:
         return 1
-    report = evaluate(engine, load_questions(Path(args.questions)))
+    report = evaluate(engine, [item for path in args.questions for item in load_questions(Path(path))])
     print(report.format())
     return 0
 
@@ -186,7 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.set_defaults(run=cmd_ask)
     evaluate = commands.add_parser("eval", help="score the engine on the labelled question set")
-    evaluate.add_argument("--questions", default="tests/eval/questions.yaml")
+    evaluate.add_argument(
+        "--questions",
+        nargs="+",
+        default=[str(EVAL / "questions.yaml"), str(EVAL / "dialogues.yaml")],
+        help="labelled question files (default: the labelled set; tests/eval/heldout.yaml is the held-out set)",
+    )
     evaluate.set_defaults(run=cmd_eval)
     return parser
 

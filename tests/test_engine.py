@@ -21,12 +21,12 @@ def names(engine: Engine, question: str) -> list[str]:
 
 
 def test_labelled_questions_score(engine: Engine) -> None:
-    items = load_questions(QUESTIONS)
-    assert len(items) >= 400
+    items = load_questions(QUESTIONS) + load_questions(QUESTIONS.with_name("dialogues.yaml"))
+    assert len(items) >= 400 and sum(len(conversation) > 1 for conversation in items) >= 80
     report = evaluate(engine, items)
     assert report.accuracy >= 0.95, report.format()
     for intent in report.by_intent:
-        assert report.intent_accuracy(intent) >= 0.90, report.format()
+        assert report.intent_accuracy(intent) >= 0.95, report.format()
 
 
 @pytest.mark.parametrize(

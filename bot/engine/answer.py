@@ -133,12 +133,15 @@ class Engine:
         family_cue = cues.found("family_cue")
         kept = []
         for mention in mentions:
-            # a family without a version ("GPT", "Step", "Wan") only counts when asked about as a family
+            # a short family name without a version ("GPT", "Step", "Wan") only counts when asked about as a family;
+            # a long one ("HunyuanImage", "Seedream") is a name in itself
             # "gpt-oss 有哪几个", "which Kling models": a list question about the family counts too
             asked = family_cue or cues.found("list_words") or cues.found("count")
             asked = asked or self.rules.read(text[mention.start : mention.end]).found("family_cue")
             targets = tuple(
-                t for t in mention.targets if t.kind != "family" or asked or any(c.isdigit() for c in t.value)
+                t
+                for t in mention.targets
+                if t.kind != "family" or asked or any(c.isdigit() for c in t.value) or len(fold_name(t.value)) >= 8
             )
             model = self.knowledge.by_id[t.value] if (t := mention.first("model")) else None
             names_family = model is not None and model.family and fold_name(model.family) == fold_name(model.name)
@@ -506,7 +509,7 @@ class Engine:
         if q.list_cue and filters.empty and not cues.found("model_words"):
             return q.out_of_scope("topic")
         subject_only = replace(filters, vendors=frozenset(), country=None).empty and not filters.empty
-        if subject_only and not (q.list_cue or cues.found("model_words")) and q.reading.leftover_words():
+        if subject_only and not cues.found("model_words") and q.reading.leftover_words():
             return q.out_of_scope("topic")
         return None
 
@@ -518,7 +521,7 @@ class Engine:
             # "哪些模型擅长写诗": a filter we did not understand never lists the whole almanac
             return replace(q.base, intent=Intent.OUT_OF_SCOPE, reason="filter", unknown_name=" ".join(q.leftovers))
         found = self.index.select(filters)
-        intent = Intent.COUNT if q.cues.found("count") else Intent.LIST
+        intent = Intent.COUNT if q.cues.found_outside("count", "list_words") else Intent.LIST
         return replace(q.base, intent=intent, filters=filters, models=found, total=len(found))
 
     def _rule_unknown_words(self, q: "_Question") -> Answer | None:

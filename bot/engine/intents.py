@@ -17,6 +17,7 @@ from bot.kb.schema import Lexicon
 
 _CHINESE_NUMBERS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 CueValue = str | int | bool  # a phrase's meaning: a month number, a type name, open (True) or closed …
+_INNER_PUNCTUATION = re.compile(r"[,.!?，。！？、~～]+")
 _PUNCTUATION = re.compile(r"^[\s,.!?，。！？、~～]+|[\s,.!?，。！？、~～]+$")
 
 
@@ -59,6 +60,14 @@ class Cues:
         hits = self.by_group.get(group, ())
         inside = {hit for hit in hits if any(start <= hit.start and hit.end <= end for start, end in cover)}
         return list(dict.fromkeys(h.value for h in hits if h not in inside and isinstance(h.value, str)))
+
+    def found_outside(self, group: str, covering: str) -> bool:
+        """A phrase of ``group`` that is not part of a ``covering`` phrase ("几" alone, not inside "哪几个")."""
+        cover = [(hit.start, hit.end) for hit in self.by_group.get(covering, ())]
+        return any(
+            not any(start <= hit.start and hit.end <= end for start, end in cover)
+            for hit in self.by_group.get(group, ())
+        )
 
     def spans(self) -> list[tuple[int, int]]:
         return [(hit.start, hit.end) for hits in self.by_group.values() for hit in hits]
@@ -221,4 +230,9 @@ class Rules:
 
     def help_only(self, text: str) -> bool:
         stripped = _PUNCTUATION.sub("", text)
-        return stripped in self._help_phrases or any(regex.search(stripped) for regex in self._help)
+        spaced = " ".join(_INNER_PUNCTUATION.sub(" ", stripped).split())  # "hi, who are you?" → "hi who are you"
+        return (
+            stripped in self._help_phrases
+            or spaced in self._help_phrases
+            or any(regex.search(stripped) for regex in self._help)
+        )

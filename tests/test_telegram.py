@@ -22,8 +22,9 @@ from bot.engine import Engine, Intent
 from bot.kb import KnowledgeBase
 from bot.render.cards import MAX_MESSAGE, PAGE_SIZE
 from bot.store import KnowledgeStore
-from bot.tg.app import REDACTED, RedactToken, build_application, install_token_filter
+from bot.tg.app import build_application
 from bot.tg.keyboards import MAX_DATA, card_keyboard, page_data, resolve
+from bot.tg.logs import REDACTED, RedactSecrets, install_secret_filter
 from bot.tg.messages import STRINGS
 from tests.conftest import KNOWLEDGE
 from tests.tg_fakes import BOT_ID, BOT_USERNAME, TOKEN, RecordingRequest, UpdateFactory
@@ -279,8 +280,9 @@ async def test_reload_error_list_is_capped(engine: Engine, knowledge_copy: Path)
     bot = await started(KnowledgeStore(knowledge_copy, engine))
     edit_models(knowledge_copy, "google.yaml", lambda entries: [dict(e, context_window="1M") for e in entries])
     (reply,) = await bot.say("/reload", user_id=ADMIN, language_code="zh")
-    assert "重新加载失败" in reply["text"] and "more" in reply["text"]
-    assert reply["text"].count("google.yaml") == 20
+    google = len(engine.knowledge.by_vendor["Google"])
+    assert f"重新加载失败（{google} 个错误）" in reply["text"] and f"另有 {google - 20} 个错误" in reply["text"]
+    assert reply["text"].count("models/google.yaml:") == 20 and str(knowledge_copy) not in reply["text"]
     assert_telegram_html(reply["text"])
     await bot.app.shutdown()
 
@@ -550,14 +552,14 @@ async def test_one_info_line_per_handled_update(bot: Bot, caplog: pytest.LogCapt
 async def test_the_token_never_reaches_the_logs(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     bot.api.fail["sendMessage"] = NetworkError(f"connection reset by https://api.telegram.org/bot{TOKEN}/sendMessage")
     with caplog.at_level(logging.INFO):
-        install_token_filter(TOKEN)
+        install_secret_filter([TOKEN])
         try:
             await bot.say("o3")
             bot.api.fail["sendMessage"] = Forbidden(f"blocked by the user (token {TOKEN})")
             await bot.say("o4-mini")
         finally:
             for handler in logging.getLogger().handlers:
-                for f in [f for f in handler.filters if isinstance(f, RedactToken)]:
+                for f in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
                     handler.removeFilter(f)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]

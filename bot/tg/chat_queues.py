@@ -167,7 +167,7 @@ class ChatQueues(BaseUpdateProcessor):
         _, unfinished = await asyncio.wait(tasks, timeout=self.drain_seconds)
         if unfinished:
             left = sum(len(lane.pending) + 1 for lane in self._lanes.values())
-            log.warning("stopping: cancelling the work of %d chats (%d updates unanswered)", len(unfinished), left)
+            log.warning("stopping: %d updates left unanswered in %d chat(s) are cancelled", left, len(self._lanes))
             for task in unfinished:
                 task.cancel()
             await asyncio.gather(*unfinished, return_exceptions=True)

@@ -27,7 +27,7 @@ from telegram.ext import BaseUpdateProcessor
 log = logging.getLogger(__name__)
 
 MAX_PENDING = 10  # per chat, besides the one being answered: half a minute of a group's send budget
-DRAIN_SECONDS = 5.0  # at shutdown; with PTB's own stopping this stays well inside 10 s
+DRAIN_SECONDS = 4.0  # at shutdown; with PTB's own stopping this stays well inside 10 s
 ENQUEUE_SLOTS = 256  # PTB's slots are held only while an update is put in its lane
 
 Notice = Callable[[Update], Awaitable[None]]

@@ -73,6 +73,12 @@ class RetryingRequest(BaseRequest):
             except NetworkError as error:  # TimedOut is one
                 if pause is None or not never_sent(error):
                     raise
-                log.warning("%s not sent (attempt %d: %s); retrying in %.3g s", endpoint, attempt, error, pause)
+                log.warning(
+                    "%s: the Bot API was not reached (attempt %d: %s); retrying in %.3g s",
+                    endpoint,
+                    attempt,
+                    error,
+                    pause,
+                )
                 await asyncio.sleep(pause)
         raise AssertionError("unreachable: the last attempt returns or raises")

@@ -33,6 +33,7 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    at: float = field(default_factory=time.perf_counter)  # when the call was answered
 
 
 @dataclass

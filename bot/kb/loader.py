@@ -220,7 +220,7 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     (a broken vendors.yaml does not make every model's vendor "unknown")."""
     root = Path(directory)
     if not root.is_dir():
-        raise KnowledgeLoadError([KnowledgeError(str(root), "knowledge directory not found")], root)
+        raise KnowledgeLoadError([KnowledgeError(str(root), "knowledge directory not found")])
     errors = Problems()
     shown = {"vendors": "vendors.yaml", "capabilities": "capabilities.yaml", "intents": "intents.yaml"}
 

@@ -106,7 +106,7 @@ class ChatQueues(BaseUpdateProcessor):
             lane = self._lanes[key] = _Lane(_kind(update))
         if isinstance(update, Update) and update.inline_query is not None:
             self._coalesce_inline(lane)
-        if lane.worker is not None and len(lane.pending) >= self.max_pending:
+        if len(lane.pending) >= self.max_pending:
             _discard(coroutine)
             self._overflow(lane, update)
             return

@@ -484,6 +484,7 @@ def _callback_data(engine: Engine) -> st.SearchStrategy[str]:
         ids.map(lambda i: "f" + i),
         st.sampled_from(["o0", "o1", "o2", "r0", "r1", "r"]),
         st.tuples(number, number).map(lambda ab: f"d{ab[0]}-{ab[1]}"),
+        st.tuples(st.integers(0, 364), st.integers(0, 45)).map(lambda ab: f"d{ab[0]}-{ab[0] + ab[1]}"),
         st.sampled_from([(0, 30), (31, 58), (0, 89), (90, 180), (181, 364), (0, 364), (334, 364)]).map(
             lambda ab: f"d{ab[0]}-{ab[1]}"
         ),
@@ -498,6 +499,7 @@ def _callback_data(engine: Engine) -> st.SearchStrategy[str]:
             lambda x: f"{x[0]}:{x[1]}:{x[2]}" + ("" if x[3] is None else f":{x[3]}")
         ),
         st.tuples(langs, number, st.sampled_from(["l", "c", "x"]), filters).map(lambda x: "q:{}:{}:{}:{}".format(*x)),
+        st.tuples(st.sampled_from(["l", "c"]), part).map(lambda x: f"q:en:0:{x[0]}:{x[1]}"),  # one filter, valid rest
     )
 
     def mutate(draw: tuple[str, list[tuple[int, int, str]]]) -> str:

@@ -2,10 +2,11 @@
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,7 +81,12 @@ def _engine(args: argparse.Namespace) -> "Engine | None":
         return None
 
 
+# characters that str.splitlines() and some readers take as line ends but JSON leaves unescaped
+_JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _as_json(answer: "Answer") -> str:
+    """One line of JSON, whatever the answer's text contains."""
     from bot.render.cards import render_text
 
     return json.dumps(
@@ -92,7 +98,13 @@ def _as_json(answer: "Answer") -> str:
             "text": render_text(answer),
         },
         ensure_ascii=False,
-    )
+    ).translate(_JSON_LINE_BREAKS)
+
+
+def _stdin_lines() -> Iterator[str]:
+    """Lines of stdin split on ``\\n`` only, undecodable bytes replaced by U+FFFD (never an exception)."""
+    for raw in sys.stdin.buffer:
+        yield raw.decode("utf-8", "replace").removesuffix("\n").removesuffix("\r")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -114,8 +126,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.question:
         show(" ".join(args.question))
         return 0
-    for line in sys.stdin:
-        question = line.rstrip("\n")
+    for question in _stdin_lines():
         if args.conversation and question.strip() == "---":  # a new conversation starts; nothing is printed
             previous = None
             continue
@@ -198,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdin, sys.stdout, sys.stderr):  # undecodable input must not end the program
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     args = build_parser().parse_args(argv)
     if args.command is None:
         from bot.config import load_settings  # one line naming a bad setting, then exit code 2

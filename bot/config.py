@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         return None if self.telegram_bot_token is None else self.telegram_bot_token.get_secret_value()
 
     @property
+    def secrets(self) -> tuple[str, ...]:
+        """The value of every secret setting (every ``SecretStr`` field), for the log filter to redact."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return tuple(v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value())
+
+    @property
     def base_url(self) -> str:
         return f"{self.telegram_api_url}/bot"
 

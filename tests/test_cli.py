@@ -50,6 +50,36 @@ def test_ask_json_reads_stdin_one_line_per_question() -> None:
     assert set(first) == {"intent", "models", "suggestions", "lang", "text"}
 
 
+def run_bytes(*args: str, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    """``run`` for input that is not valid text."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KNOWLEDGE_DIR": str(ROOT / "knowledge")}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    with tempfile.TemporaryDirectory() as scratch:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            input=stdin,
+            capture_output=True,
+            env=env,
+            check=False,
+            cwd=scratch,
+            timeout=TIMEOUT,
+        )
+
+
+def test_ask_json_answers_every_line_despite_invalid_bytes() -> None:
+    """An invalid UTF-8 byte after Chinese text, an encoded lone surrogate, a line separator inside a
+    question: each input line still gets exactly one JSON line, and the lines after them are answered."""
+    stdin = "谷歌".encode() + b"\xff\n" + b"o3\n" + b"\xed\xa0\x80 gpt-5\r\n" + "o3\u2028o4-mini\n".encode() + b"o3"
+    result = run_bytes("ask", "--json", stdin=stdin)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    lines = result.stdout.decode("utf-8").splitlines()
+    assert len(lines) == 5
+    google, o3, gpt5, separated, last = map(json.loads, lines)
+    assert google["lang"] == "zh" and "Gemini 2.5 Pro" in google["models"]
+    assert o3["models"] == ["o3"] and gpt5["models"] == ["GPT-5"] and last["models"] == ["o3"]
+    assert separated["models"] == ["o3", "o4-mini"]
+
+
 def test_chat_without_token_reads_until_eof() -> None:
     result = run(stdin="o3 是什么\n")
     assert result.returncode == 0
@@ -58,7 +88,9 @@ def test_chat_without_token_reads_until_eof() -> None:
 
 def test_engine_path_never_imports_telegram() -> None:
     code = "import sys, bot.__main__, bot.engine, bot.render.cards, bot.evaluation; print('telegram' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True, timeout=TIMEOUT
+    )
     assert result.stdout.strip() == "False"
 
 

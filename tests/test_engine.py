@@ -3,10 +3,15 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.engine import Engine, Intent
+from bot.engine.answer import MAX_MENTIONS
+from bot.engine.normalize import MAX_QUESTION_CHARS, normalize
 from bot.evaluation import evaluate, load_questions
 from bot.kb import KnowledgeBase
+from bot.render.cards import render_text
 
 QUESTIONS = Path(__file__).parent / "eval" / "questions.yaml"
 
@@ -265,3 +270,50 @@ def test_common_misspellings_are_rewritten(engine: Engine, question: str, spelle
 )
 def test_a_brand_in_front_never_swallows_the_models_suffix(engine: Engine, question: str, model: str) -> None:
     assert [m.name for m in engine.answer(question).models] == [model]
+
+
+# -- any input gets an answer, in bounded work -------------------------------------------------------------
+
+SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+ANY_TEXT = st.text(st.characters(codec=None) | SURROGATES | st.sampled_from("谷歌 o3 ㍿ﷺ \x85\u2028"), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_normalise_any_text_including_lone_surrogates(text: str) -> None:
+    question = normalize(text)
+    assert len(question.text) <= MAX_QUESTION_CHARS and len(question.original) <= MAX_QUESTION_CHARS
+    question.text.encode("utf-8")  # no lone surrogate survives: every later step may encode
+    question.original.encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ANY_TEXT, ANY_TEXT)
+def test_any_text_is_answered(engine: Engine, before: str, after: str) -> None:
+    answer = engine.answer(f"{before} o3 {after}")
+    assert answer.intent in set(Intent)
+    render_text(answer).encode("utf-8")
+
+
+@pytest.mark.parametrize("bad", ["\udcff", "\ud800", "\udfff\ud800", "\ufffe"])
+def test_a_lone_surrogate_after_chinese_text_still_answers(engine: Engine, bad: str) -> None:
+    answer = engine.answer(f"谷歌{bad}")
+    assert answer.lang == "zh" and "Gemini 2.5 Pro" in [m.name for m in answer.models]
+
+
+def test_a_surrogate_pair_is_its_character() -> None:
+    assert normalize("\ud83d\ude00 o3").text == "😀 o3"
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    ["gemnii " + "㍿" * 493, "ﷺ" * 500, "谷歌" * 250, "o3 " * 166, "gemnii " * 71, "1." * 250, "-a" * 250],
+)
+def test_crafted_input_is_bounded(engine: Engine, crafted: str) -> None:
+    """Expansion by NFKC (㍿ → 株式会社) cannot lift the length cap, and a flood of names is read only up to
+    a fixed number of them (times are measured in benchmarks/crafted_input.py, not here)."""
+    question = normalize(crafted)
+    assert len(question.text) <= MAX_QUESTION_CHARS
+    assert len(engine.names.scan(question.text)) <= MAX_QUESTION_CHARS  # at most one per word boundary
+    assert len(engine._read(question.text).mentions) <= MAX_MENTIONS
+    assert engine.answer(crafted).intent in set(Intent)

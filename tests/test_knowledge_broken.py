@@ -1,6 +1,7 @@
 """Every kind of broken knowledge file is refused with a message naming file, line, entry and field."""
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -195,15 +196,10 @@ def test_every_error_is_listed_not_just_the_first(knowledge_copy: Path, write_fi
     assert any("type: Input should be" in e for e in errors)
 
 
-def test_missing_vendors_file(knowledge_copy: Path) -> None:
-    (knowledge_copy / "vendors.yaml").unlink()
-    assert any("vendors.yaml: cannot read file" in e for e in errors_of(knowledge_copy))
-
-
-def _run_check(directory: Path) -> subprocess.CompletedProcess[str]:
+def _run_check(directory: Path, prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "bot", "check", str(directory)],
+        [*(prefix or []), sys.executable, "-m", "bot", "check", str(directory)],
         capture_output=True,
         text=True,
         env=env,
@@ -243,3 +239,76 @@ def test_anchors_and_aliases_are_refused_before_expanding(knowledge_copy: Path, 
         + VALID.replace("test-model", "other").replace("  aliases: [Testmodel Alpha]", "  aliases: *names"),
     )
     assert any("anchors and aliases" in error for error in errors_of(knowledge_copy))
+
+
+def alias_bomb(levels: int = 8, width: int = 10) -> str:
+    """A few hundred bytes that stand for width**levels values once aliases are expanded."""
+    lines = [f"- &a0 [{', '.join(['x'] * width)}]"]
+    lines += [f"- &a{n} [{', '.join([f'*a{n - 1}'] * width)}]" for n in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_before_expansion(knowledge_copy: Path, write_file: Writer) -> None:
+    bomb = alias_bomb()
+    assert len(bomb.encode()) < 600
+    write_file("models/bomb.yaml", bomb)
+    result = _run_check(knowledge_copy)  # bounded by the subprocess timeout; measured in benchmarks/
+    assert result.returncode == 1
+    assert "models/bomb.yaml:2: anchors and aliases (&name, *name, <<) are not allowed" in result.stderr
+    assert "1 error in the knowledge base" in result.stderr
+
+
+def test_ampersands_and_asterisks_in_text_are_fine(knowledge_copy: Path, write_file: Writer) -> None:
+    write_file("models/test.yaml", VALID.replace("A model for tests.", "Q&A, R&D and *stars* for tests."))
+    assert load_knowledge(knowledge_copy).by_id["test-model"].summary_en == "Q&A, R&D and *stars* for tests."
+
+
+def test_a_broken_model_file_is_the_only_error(knowledge_copy: Path, write_file: Writer) -> None:
+    """Its families are missing, but intents.yaml is not blamed for naming them."""
+    write_file("models/openai.yaml", "- id: BROKEN\n  name: [unclosed\n")
+    assert errors_of(knowledge_copy) == [
+        "models/openai.yaml:3: YAML syntax error: did not find expected ',' or ']' "
+        "(while parsing a flow sequence that starts on line 2)"
+    ]
+
+
+def test_root_causes_come_first(knowledge_copy: Path, write_file: Writer) -> None:
+    write_file("models/test.yaml", VALID.replace("type: llm", "type: chatbot"))
+    write_file("models/zz.yaml", "- [unclosed\n")
+    errors = errors_of(knowledge_copy)
+    assert errors[0].startswith("models/zz.yaml:2: YAML syntax error") and "type" in errors[1]
+
+
+def test_missing_vendors_file_is_one_error(knowledge_copy: Path) -> None:
+    (knowledge_copy / "vendors.yaml").unlink()
+    assert errors_of(knowledge_copy) == ["vendors.yaml: cannot read file: No such file or directory"]
+
+
+def _without_root_powers() -> list[str]:
+    """A command prefix under which permission bits apply: as root, drop the capabilities that bypass them."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "running as root needs util-linux's setpriv to test permissions"
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
+@pytest.mark.parametrize(
+    ("unreadable", "expected"),
+    [
+        ("models", "models: permission denied: the folder cannot be listed"),
+        ("vendors.yaml", "vendors.yaml: permission denied: the bot's user cannot read this file"),
+    ],
+)
+def test_permission_errors_are_named(knowledge_copy: Path, unreadable: str, expected: str) -> None:
+    target = knowledge_copy / unreadable
+    target.chmod(0)
+    try:
+        result = _run_check(knowledge_copy, prefix=_without_root_powers())
+    finally:
+        target.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{knowledge_copy}/{expected}",
+        "1 error in the knowledge base: nothing loaded",
+    ]

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from telegram import Update
 from telegram.error import Forbidden, NetworkError
 from telegram.ext import Application
@@ -20,13 +22,24 @@ from telegram.ext import Application
 from bot.config import Settings, load_settings
 from bot.engine import Engine, Intent
 from bot.kb import KnowledgeBase
-from bot.render.cards import MAX_MESSAGE, PAGE_SIZE
+from bot.kb.names import fold_name
+from bot.render.cards import MAX_MESSAGE, PAGE_SIZE, render_html
 from bot.store import KnowledgeStore
-from bot.tg.app import REDACTED, RedactToken, build_application, install_token_filter
-from bot.tg.keyboards import MAX_DATA, card_keyboard, page_data, resolve
+from bot.tg.app import build_application
+from bot.tg.keyboards import MAX_DATA, card_keyboard, keyboard_for, page_data, resolve
+from bot.tg.logs import REDACTED, RedactSecrets, install_secret_filter
 from bot.tg.messages import STRINGS
+from bot.tg.retrying_request import RetryingRequest
 from tests.conftest import KNOWLEDGE
-from tests.tg_fakes import BOT_ID, BOT_USERNAME, TOKEN, RecordingRequest, UpdateFactory
+from tests.tg_fakes import (
+    BOT_ID,
+    BOT_USERNAME,
+    TOKEN,
+    RecordingRequest,
+    UpdateFactory,
+    not_connected,
+    timed_out_after_sending,
+)
 
 ADMIN = 7
 GROUP = -1001234567890
@@ -279,8 +292,9 @@ async def test_reload_error_list_is_capped(engine: Engine, knowledge_copy: Path)
     bot = await started(KnowledgeStore(knowledge_copy, engine))
     edit_models(knowledge_copy, "google.yaml", lambda entries: [dict(e, context_window="1M") for e in entries])
     (reply,) = await bot.say("/reload", user_id=ADMIN, language_code="zh")
-    assert "重新加载失败" in reply["text"] and "more" in reply["text"]
-    assert reply["text"].count("google.yaml") == 20
+    google = len(engine.knowledge.by_vendor["Google"])
+    assert f"重新加载失败（{google} 个错误）" in reply["text"] and f"另有 {google - 20} 个错误" in reply["text"]
+    assert reply["text"].count("models/google.yaml:") == 20 and str(knowledge_copy) not in reply["text"]
     assert_telegram_html(reply["text"])
     await bot.app.shutdown()
 
@@ -440,6 +454,12 @@ async def test_buttons_answer_in_the_language_of_the_message(bot: Bot) -> None:
         "q:en:0:l:vgoogle.vopenai",
         "q:en:0:l:nAtlantis",
         "q:en:0:l:d300-10",
+        "q:en:0:l:d0-3",
+        "q:en:0:l:d0-9999",
+        "q:en:0:l:d31-30",
+        "q:en:0:l:o1.vgoogle",
+        "q:en:0:l:t1+0",
+        "q:en:0:l:vgoogle",
         "garbage",
         "m:en:o3:extra",
         "x" * 64,
@@ -448,6 +468,68 @@ async def test_buttons_answer_in_the_language_of_the_message(bot: Bot) -> None:
 async def test_forged_or_stale_buttons_get_a_notice_and_nothing_else(bot: Bot, data: str) -> None:
     await bot.press(data)
     assert only_answered_callback(bot.api)["text"] == STRINGS["stale_button"]["en"]
+
+
+def _callback_data(engine: Engine) -> st.SearchStrategy[str]:
+    """Callback data from the encoder's own grammar (kinds, languages, ids, vendors, filter parts, pages),
+    with values just outside what it writes, then randomly mutated."""
+    knowledge = engine.knowledge
+    ids = st.sampled_from([*sorted(knowledge.by_id)[:40], "o3", "gpt-5", "nope", ""])
+    vendors = st.sampled_from([*sorted(fold_name(v.name) for v in knowledge.vendors), "Google", "x"])
+    langs = st.sampled_from(["en", "zh", "xx", ""])
+    number = st.integers(-1, 400).map(str) | st.sampled_from(["01", "", "9999", "٣", "1 "])
+    part = st.one_of(
+        st.lists(vendors, min_size=1, max_size=3).map(lambda v: "v" + "+".join(v)),
+        st.sampled_from(["China", "USA", "Atlantis", ""]).map(lambda c: "n" + c),
+        ids.map(lambda i: "f" + i),
+        st.sampled_from(["o0", "o1", "o2", "r0", "r1", "r"]),
+        st.tuples(number, number).map(lambda ab: f"d{ab[0]}-{ab[1]}"),
+        st.tuples(st.integers(0, 364), st.integers(0, 45)).map(lambda ab: f"d{ab[0]}-{ab[0] + ab[1]}"),
+        st.sampled_from([(0, 30), (31, 58), (0, 89), (90, 180), (181, 364), (0, 364), (334, 364)]).map(
+            lambda ab: f"d{ab[0]}-{ab[1]}"
+        ),
+        st.lists(number, min_size=1, max_size=3).map(lambda t: "t" + "+".join(t)),
+        number.map(lambda n: "i" + n),
+    )
+    filters = st.lists(part, max_size=4).map(".".join)
+    data = st.one_of(
+        st.tuples(langs, ids).map(lambda x: f"m:{x[0]}:{x[1]}"),
+        st.tuples(langs, st.lists(ids, min_size=1, max_size=4)).map(lambda x: ":".join(["c", x[0], *x[1]])),
+        st.tuples(st.sampled_from("vf"), langs, vendors | ids, st.none() | number).map(
+            lambda x: f"{x[0]}:{x[1]}:{x[2]}" + ("" if x[3] is None else f":{x[3]}")
+        ),
+        st.tuples(langs, number, st.sampled_from(["l", "c", "x"]), filters).map(lambda x: "q:{}:{}:{}:{}".format(*x)),
+        st.tuples(st.sampled_from(["l", "c"]), part).map(lambda x: f"q:en:0:{x[0]}:{x[1]}"),  # one filter, valid rest
+    )
+
+    def mutate(draw: tuple[str, list[tuple[int, int, str]]]) -> str:
+        text, edits = draw
+        for position, action, char in edits:
+            at = position % (len(text) + 1)
+            text = [text[:at] + text[at + 1 :], text[:at] + char + text[at:], text[:at] + char + text[at + 1 :]][action]
+        return text
+
+    edits = st.lists(st.tuples(st.integers(0, 80), st.integers(0, 2), st.characters()), min_size=1, max_size=3)
+    return data | st.tuples(data, edits).map(mutate)
+
+
+def test_any_callback_data_is_a_valid_answer_or_rejected(engine: Engine) -> None:
+    """No button data, however forged, makes rendering fail: it resolves to None (the notice) or to an
+    answer that renders; a page button resolves only in the exact spelling the bot itself writes."""
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_callback_data(engine))
+    def check(data: str) -> None:
+        pressed = resolve(data, engine)
+        if pressed is None:
+            return
+        for text in render_html(pressed.answer, pressed.page):
+            assert 0 < len(text) <= MAX_MESSAGE
+        keyboard_for(pressed.answer, engine, pressed.page)
+        if pressed.edit:
+            assert page_data(pressed.answer, pressed.page, engine) == data
+
+    check()
 
 
 async def test_stale_notice_in_chinese(bot: Bot) -> None:
@@ -550,14 +632,14 @@ async def test_one_info_line_per_handled_update(bot: Bot, caplog: pytest.LogCapt
 async def test_the_token_never_reaches_the_logs(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     bot.api.fail["sendMessage"] = NetworkError(f"connection reset by https://api.telegram.org/bot{TOKEN}/sendMessage")
     with caplog.at_level(logging.INFO):
-        install_token_filter(TOKEN)
+        install_secret_filter([TOKEN])
         try:
             await bot.say("o3")
             bot.api.fail["sendMessage"] = Forbidden(f"blocked by the user (token {TOKEN})")
             await bot.say("o4-mini")
         finally:
             for handler in logging.getLogger().handlers:
-                for f in [f for f in handler.filters if isinstance(f, RedactToken)]:
+                for f in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
                     handler.removeFilter(f)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -672,3 +754,129 @@ async def test_a_direct_answer_offers_the_full_card(bot: Bot, engine: Engine) ->
     assert data_of(answer)[0] == "m:en:o3"
     await bot.press("m:en:o3", message=bot.api.messages()[-1])
     assert bot.api.sent()[-1]["text"].startswith("<b>o3</b> · OpenAI")
+
+
+# -- failed sends ----------------------------------------------------------------------------------------
+
+
+def retry_quickly(bot: Bot) -> RetryingRequest:
+    request = bot.app.bot.request
+    assert isinstance(request, RetryingRequest)
+    request.backoff = (0.01, 0.02, 0.04, 0.08, 0.16)
+    return request
+
+
+async def test_a_send_that_never_left_is_retried_and_delivered_once(bot: Bot) -> None:
+    """Connections reset before the request was sent: the answer goes out after the outage, exactly once,
+    and the user sees no error notice."""
+    retry_quickly(bot)
+    bot.api.fail["sendMessage"] = [not_connected() for _ in range(4)]
+    await bot.send(bot.make.message("o3"))
+    attempts = bot.api.of("sendMessage")
+    assert len(attempts) == 5
+    (delivered,) = bot.api.sent()[-1:]
+    assert delivered["text"].startswith("<b>o3</b>")
+    assert [c.result is not None for c in bot.api.calls if c.method == "sendMessage"] == [False] * 4 + [True]
+
+
+async def test_a_send_that_may_have_arrived_is_never_repeated(bot: Bot) -> None:
+    """A timeout after the request was written may hide a delivered message: no second attempt; the error
+    handler tells the user something short instead."""
+    retry_quickly(bot)
+    bot.api.fail["sendMessage"] = timed_out_after_sending()
+    await bot.send(bot.make.message("o3"))
+    texts = bot.api.texts()
+    assert sum(text.startswith("<b>o3</b>") for text in texts) == 1  # the one attempt
+    assert texts[-1] == esc(STRINGS["error"]["en"])
+
+
+async def test_retries_end_after_the_backoff(bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    request = retry_quickly(bot)
+    attempts = len(request.backoff) + 1
+    bot.api.fail["sendMessage"] = [not_connected() for _ in range(attempts)]
+    with caplog.at_level(logging.WARNING):
+        await bot.send(bot.make.message("o3"))
+    retries = [r for r in caplog.records if r.name == "bot.tg.retrying_request"]
+    assert len(retries) == len(request.backoff)  # one warning per failed attempt that is retried
+    assert all(
+        "sendMessage: the Bot API was not reached" in r.getMessage() and TOKEN not in r.getMessage() for r in retries
+    )
+    assert len(bot.api.of("sendMessage")) == attempts + 1 and bot.api.texts()[-1] == esc(STRINGS["error"]["en"])
+
+
+# -- /reload reports ----------------------------------------------------------------------------------------
+
+
+async def reload_reply(knowledge_copy: Path, engine: Engine, **kwargs: Any) -> str:
+    bot = await started(KnowledgeStore(knowledge_copy, engine))
+    try:
+        (reply,) = await bot.say("/reload", user_id=ADMIN, **kwargs)
+    finally:
+        await bot.app.shutdown()
+    assert_telegram_html(reply["text"])
+    return str(reply["text"])
+
+
+async def test_reload_report_names_the_root_cause_only(engine: Engine, knowledge_copy: Path) -> None:
+    """One syntax error in a model file is one error: intents.yaml is not blamed for the families the
+    broken file would have defined; the paths are relative to the knowledge folder; "1 error"."""
+    (knowledge_copy / "models" / "openai.yaml").write_text("- id: BROKEN\n  name: [unclosed\n", encoding="utf-8")
+    text = await reload_reply(knowledge_copy, engine)
+    assert text.startswith("Reload failed (1 error);")
+    assert "models/openai.yaml:3: YAML syntax error" in text and "intents.yaml" not in text
+    assert str(knowledge_copy) not in text
+
+
+async def test_reload_report_without_vendors_file(engine: Engine, knowledge_copy: Path) -> None:
+    (knowledge_copy / "vendors.yaml").unlink()
+    text = await reload_reply(knowledge_copy, engine, language_code="zh")
+    assert "（1 个错误）" in text and "vendors.yaml: cannot read file" in text and "unknown vendor" not in text
+
+
+async def test_reload_report_fits_one_message(engine: Engine, knowledge_copy: Path) -> None:
+    """Many long errors (every entry of a file with very long bad values) still make one valid message."""
+    long_value = "x" * 2000
+    edit_models(knowledge_copy, "openai.yaml", lambda entries: [dict(e, license=[long_value]) for e in entries])
+    text = await reload_reply(knowledge_copy, engine)
+    assert len(text) <= MAX_MESSAGE and "more error" in text and "models/openai.yaml:" in text
+
+
+async def test_a_copied_model_file_is_one_error(engine: Engine, knowledge_copy: Path) -> None:
+    models = knowledge_copy / "models"
+    (models / "openai-copy.yaml").write_text((models / "openai.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    text = await reload_reply(knowledge_copy, engine)
+    assert text.startswith("Reload failed (1 error);")
+    assert "every id in this file is also in" in text and "one file is a copy" in text
+    assert "models/openai-copy.yaml" in text and "models/openai.yaml" in text
+
+
+async def test_a_failed_reload_in_a_group_shows_no_paths(engine: Engine, knowledge_copy: Path) -> None:
+    (knowledge_copy / "models" / "openai.yaml").write_text("- id: [\n", encoding="utf-8")
+    text = await reload_reply(knowledge_copy, engine, chat_type="supergroup", chat_id=GROUP)
+    assert text == esc(STRINGS["reload_failed_group"]["en"].format(count=1, s=""))
+    assert "openai" not in text and "/reload" in text
+
+
+# -- secrets ------------------------------------------------------------------------------------------------
+
+
+async def test_no_secret_in_debug_logs(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """At LOG_LEVEL=DEBUG PTB logs every call's parameters: setWebhook carries the webhook secret."""
+    secret = "webhook-Secret_0123456789"
+    settings = make_settings(mode="webhook", webhook_url="https://bot.example.com/hook", webhook_secret=secret)
+    assert set(settings.secrets) == {TOKEN, secret}
+    api = RecordingRequest()
+    app = build_application(settings, KnowledgeStore(KNOWLEDGE, engine), request=api)
+    with caplog.at_level(logging.DEBUG):
+        install_secret_filter(settings.secrets)
+        try:
+            await app.initialize()
+            await app.bot.set_webhook("https://bot.example.com/hook", secret_token=secret)
+            await app.shutdown()
+        finally:
+            for handler in logging.getLogger().handlers:
+                for f in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
+                    handler.removeFilter(f)
+    assert api.of("setWebhook")[0]["secret_token"] == secret  # it was sent, and logged …
+    assert any("setWebhook" in r.getMessage() and REDACTED in r.getMessage() for r in caplog.records)
+    assert secret not in caplog.text and TOKEN not in caplog.text  # … redacted

@@ -57,6 +57,7 @@ class FakeBotAPI:
         self._writers: set[asyncio.StreamWriter] = set()
         self._message_ids = iter(range(9000, 10000))
         self.reject_token = False
+        self.send_delay: dict[str, float] = {}  # chat id → seconds a sendMessage to it takes (a throttled chat)
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
@@ -112,6 +113,7 @@ class FakeBotAPI:
                 await asyncio.sleep(0.02)
             return []
         if method == "sendMessage":
+            await asyncio.sleep(self.send_delay.get(params["chat_id"], 0.0))
             self.sent.append(params)
             chat = {"id": int(params["chat_id"]), "type": "private", "first_name": "Ada"}
             return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "text": "x"}
@@ -258,13 +260,64 @@ async def test_run_bot_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert TOKEN not in err.decode() and "text chat=private intent=card" in err.decode()
 
 
+async def test_run_bot_answers_and_stops_within_ten_seconds_during_a_group_flood(tmp_path: Path) -> None:
+    """The issue's scenario in a real process: 300 × /latest in a group whose sends hang, then a private
+    question. The private answer comes, and SIGTERM stops the bot within 10 s with exit code 0."""
+    api = FakeBotAPI(free_port())
+    make = UpdateFactory()
+    group = -1001234567890
+    api.send_delay[str(group)] = 60.0
+    api.updates += [make.message("/latest", chat_type="supergroup", chat_id=group) for _ in range(300)]
+    api.updates.append(make.message("o3", user_id=32))
+    async with bot_process(api, tmp_path) as bot:
+        await wait_until(lambda: any(s["chat_id"] == "32" for s in api.sent), "the private answer")
+        started = time.monotonic()
+        bot.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(bot.communicate(), LIMIT / 2)
+        stopped_in = time.monotonic() - started
+    assert bot.returncode == 0, err.decode()
+    assert stopped_in < 10.0
+    assert "updates left unanswered" in err.decode() and TOKEN not in err.decode()
+
+
 async def test_run_bot_exits_2_when_telegram_rejects_the_token(tmp_path: Path) -> None:
     api = FakeBotAPI(free_port())
     api.reject_token = True
     async with bot_process(api, tmp_path) as bot:
         _, err = await asyncio.wait_for(bot.communicate(), LIMIT / 2)
     assert bot.returncode == 2
-    assert "TELEGRAM_BOT_TOKEN: rejected by Telegram" in err.decode() and TOKEN not in err.decode()
+    lines = err.decode().splitlines()
+    assert lines[-1] == "configuration error: TELEGRAM_BOT_TOKEN: rejected by Telegram"
+    assert all(" INFO " in line for line in lines[:-1])  # no traceback, only the start-up lines before it
+    assert TOKEN not in err.decode()
+
+
+async def test_run_bot_warns_while_the_bot_api_is_unreachable(tmp_path: Path) -> None:
+    """Nothing listens at TELEGRAM_API_URL: every failed attempt is a WARNING at the default level, and
+    SIGTERM still stops the bot cleanly while it waits to retry."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}"}
+    env |= {"KNOWLEDGE_DIR": str(KNOWLEDGE), "MODE": "polling", "PYTHONPATH": str(KNOWLEDGE.parent)}
+    env.pop("LOG_LEVEL", None)
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", RUN_BOT, cwd=tmp_path, env=env, stdout=PIPE, stderr=PIPE
+    )
+    warnings: list[str] = []
+    try:
+        assert bot.stderr is not None
+        while len(warnings) < 2:
+            line = (await asyncio.wait_for(bot.stderr.readline(), LIMIT / 2)).decode()
+            assert line, "the bot exited before warning twice"
+            if " WARNING " in line:
+                warnings.append(line)
+        bot.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(bot.communicate(), LIMIT / 2)
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+            await bot.wait()
+    assert bot.returncode == 0
+    assert all("getMe: the Bot API was not reached (attempt" in w and TOKEN not in w for w in warnings)
+    assert "attempt 1:" in warnings[0] and "attempt 2:" in warnings[1]
 
 
 async def test_run_bot_exits_1_when_the_knowledge_is_broken(tmp_path: Path) -> None:

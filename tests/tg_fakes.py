@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtok"
@@ -31,18 +33,22 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    at: float = field(default_factory=time.perf_counter)  # when the call was answered
 
 
 @dataclass
 class RecordingRequest(BaseRequest):
     """Answers Bot API calls locally and keeps them in ``calls``.
 
-    ``fail`` maps a method name to an exception raised (once) instead of answering, to exercise the error
-    handler; ``updates`` is what getUpdates hands out (then empty lists, after a short long-poll wait).
+    ``fail`` maps a method name to an exception raised (once) instead of answering, or to a list of them
+    raised on that many calls in turn, to exercise retries and the error handler; ``slow`` maps a chat id to
+    the seconds every call to that chat takes (a chat Telegram is throttling); ``updates`` is what getUpdates
+    hands out (then empty lists, after a short long-poll wait).
     """
 
     calls: list[Call] = field(default_factory=list)
-    fail: dict[str, Exception] = field(default_factory=dict)
+    fail: dict[str, Exception | list[Exception]] = field(default_factory=dict)
+    slow: dict[int, float] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(5000))
 
@@ -70,7 +76,12 @@ class RecordingRequest(BaseRequest):
         params = json.loads(json.dumps(request_data.parameters)) if request_data else {}
         if name in self.fail:
             self.calls.append(Call(name, params))
-            raise self.fail.pop(name)
+            failures = self.fail[name]
+            if not isinstance(failures, list) or len(failures) <= 1:
+                del self.fail[name]
+            raise failures.pop(0) if isinstance(failures, list) else failures
+        if (delay := self.slow.get(params.get("chat_id", 0), 0.0)) > 0:
+            await asyncio.sleep(delay)
         result = await self._result(name, params)
         self.calls.append(Call(name, params, result))
         if result is None:
@@ -144,6 +155,22 @@ class RecordingRequest(BaseRequest):
 
     def clear(self) -> None:
         self.calls.clear()
+
+
+def not_connected() -> NetworkError:
+    """What PTB's HTTPXRequest raises when the connection could not be opened: nothing was sent."""
+    cause = httpx.ConnectError("[Errno 104] Connection reset by peer")
+    error = NetworkError(f"httpx.ConnectError: {cause}")
+    error.__cause__ = cause
+    return error
+
+
+def timed_out_after_sending() -> TimedOut:
+    """What HTTPXRequest raises when the answer did not come in time: Telegram may have the message."""
+    cause = httpx.ReadTimeout("timed out")
+    error = TimedOut()
+    error.__cause__ = cause
+    return error
 
 
 class UpdateFactory:

@@ -23,6 +23,7 @@ DEFAULT_LATEST = 5
 MAX_LATEST = 20
 SUPERLATIVE_SHOWN = 5
 SUGGESTIONS = 3
+MAX_MENTIONS = 12  # names read per question: a comparison takes three; more is a flood, not a question
 
 OutOfScope = Literal["topic", "legacy", "unknown", "subjective", "filter"]
 _VERSION_AFTER_NAME = re.compile(r"(?:\s*[a-z]{3,})?\s*([a-z]?\d+(?:\.\d+)*[a-z]*)(?![\d.])")  # "opus 6" too
@@ -128,7 +129,7 @@ class Engine:
     # -- understanding -------------------------------------------------------------------------------
 
     def _read(self, text: str) -> _Reading:
-        mentions = self.names.scan(text)
+        mentions = self.names.scan(text)[:MAX_MENTIONS]
         cues = self.rules.read(_mask(text, ((m.start, m.end) for m in mentions)))
         family_cue = cues.found("family_cue")
         kept = []
@@ -159,12 +160,12 @@ class Engine:
         """The question with misspelt name words corrected, or None when nothing needed correcting."""
         text = reading.text
         changed = False
-        for word in reading.leftover_words():
+        for word in dict.fromkeys(reading.leftover_words()):  # each distinct word once, however often typed
             if self.names.is_known_word(word):
                 continue
             fix = self.names.correct(word)
             if fix and fix != word:
-                text = re.sub(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", fix, text, count=1)
+                text = re.sub(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", fix, text)
                 changed = True
         return text if changed else None
 

@@ -88,16 +88,19 @@ class PhraseReader:
                     phrase = fold(raw)
                     if phrase and all(e[0] != group for e in entries[phrase]):
                         entries[phrase].append((group, value, _is_latin(phrase[0]), _is_latin(phrase[-1])))
-                        lengths[phrase[0]].add(len(phrase))
+                        lengths[phrase[:2]].add(len(phrase))
         self._entries = dict(entries)
-        self._lengths = {first: sorted(sizes, reverse=True) for first, sizes in lengths.items()}
+        # phrase lengths by their first two characters (one for one-character phrases): at each position of a
+        # question only the lengths of phrases that can start there are tried, longest first
+        self._lengths = {start: sorted(sizes, reverse=True) for start, sizes in lengths.items()}
 
     def read(self, text: str, extra: Mapping[str, Iterable[re.Pattern[str]]] = {}) -> Cues:
         found: dict[str, list[Hit]] = defaultdict(list)
         taken: dict[str, int] = {}
         size = len(text)
         for start, first in enumerate(text):
-            for length in self._lengths.get(first, ()):
+            longer = self._lengths.get(text[start : start + 2], ()) if start + 1 < size else ()
+            for length in (*longer, *self._lengths.get(first, ())):
                 end = start + length
                 if end > size or not (matches := self._entries.get(text[start:end])):
                     continue

@@ -12,6 +12,7 @@ typo fix can never change a version. What still does not resolve is looked up wo
 """
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -106,7 +107,9 @@ class NameMatcher:
         self._keys = {
             key: tuple(sorted(targets, key=lambda t: KIND_ORDER.index(t.kind))) for key, targets in keys.items()
         }
-        self._longest = max(map(len, self._keys))
+        self._longest_from: dict[str, int] = {}  # first character → the longest key starting with it
+        for key in self._keys:
+            self._longest_from[key[0]] = max(len(key), self._longest_from.get(key[0], 0))
         self._model_keys_by_prefix: dict[str, list[str]] = defaultdict(list)
         for key, key_targets in self._keys.items():
             if key_targets[0].kind == "model":
@@ -136,11 +139,15 @@ class NameMatcher:
         folded, origin, boundaries = _fold_with_positions(text)
         mentions: list[Mention] = []
         taken = 0
-        for i, start in enumerate(boundaries):
+        for i, start in enumerate(boundaries[:-1]):
             if start < taken:
                 continue
-            for end in reversed(boundaries[i + 1 :]):
-                if end - start <= self._longest and (targets := self._keys.get(folded[start:end])):
+            # only ends within the longest key that starts with this character: linear in the text, however
+            # many word boundaries it has (every character of Chinese text is one)
+            last = bisect_right(boundaries, start + self._longest_from.get(folded[start], 0), lo=i + 1)
+            for j in range(last - 1, i, -1):
+                end = boundaries[j]
+                if targets := self._keys.get(folded[start:end]):
                     if (brand := self._brand_before_longer_name(folded, boundaries, i, end)) is not None:
                         end, targets = brand, self._keys[folded[start:brand]]
                     mentions.append(Mention(origin[start], origin[end - 1] + 1, targets))
@@ -152,16 +159,18 @@ class NameMatcher:
         """ "通义千问 Qwen3-VL": the alias "通义千问 Qwen3" would swallow the brand and leave "-VL" behind. When a
         vendor's name opens the match and a longer model name starts right after it, the brand ends there."""
         start = boundaries[i]
-        for brand_end in boundaries[i + 1 :]:
+        for k in range(i + 1, len(boundaries)):
+            brand_end = boundaries[k]
             if brand_end >= end:
                 return None
             targets = self._keys.get(folded[start:brand_end])
             if not targets or targets[0].kind not in ("vendor", "family"):
                 continue
-            for model_end in reversed(boundaries):
+            last = bisect_right(boundaries, brand_end + self._longest_from.get(folded[brand_end], 0), lo=k)
+            for model_end in (boundaries[j] for j in range(last - 1, k, -1)):
                 if model_end <= end:
                     break
-                found = self._keys.get(folded[brand_end:model_end]) if model_end - brand_end <= self._longest else None
+                found = self._keys.get(folded[brand_end:model_end])
                 if found and found[0].kind == "model":
                     return brand_end
         return None

@@ -1,9 +1,14 @@
 """Question text → one canonical form, so every later step sees a single spelling.
 
-Full-width → half-width (NFKC), case folding, and traditional → simplified Chinese with OpenCC: the
-official OpenCC binding on PyPI (``opencc``), maintained by the OpenCC project itself, with phrase-level
-dictionaries and a compiled core that converts a question in microseconds. The ``tw2sp`` configuration
-also converts Taiwan wording (支援 → 支持, 影片 → 视频, 軟體 → 软件), which character-level converters miss.
+Lone surrogates (from a terminal's undecodable bytes or a client's broken UTF-16) become U+FFFD first, so
+nothing later (OpenCC's UTF-8 encoding among them) can fail on them. Then full-width → half-width (NFKC),
+case folding, and traditional → simplified Chinese with OpenCC: the official OpenCC binding on PyPI
+(``opencc``), maintained by the OpenCC project itself, with phrase-level dictionaries and a compiled core
+that converts a question in microseconds. The ``tw2sp`` configuration also converts Taiwan wording
+(支援 → 支持, 影片 → 视频, 軟體 → 软件), which character-level converters miss.
+
+The length cap holds before and after normalisation: NFKC expands some characters (``㍿`` → ``株式会社``,
+``ﷺ`` → 18 characters), and every later step is paid per character.
 """
 
 import re
@@ -35,11 +40,16 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("tw2sp")
 
 
+def valid_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (a surrogate pair becomes its character)."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def normalize(text: str) -> Question:
-    """Normalise ``text`` (cut to ``MAX_QUESTION_CHARS``: no real question is longer)."""
-    original = text[:MAX_QUESTION_CHARS]
-    cleaned = _INVISIBLE.sub("", unicodedata.normalize("NFKC", original)).casefold()
+    """Normalise ``text`` (cut to ``MAX_QUESTION_CHARS`` before and after: no real question is longer)."""
+    original = valid_text(text[:MAX_QUESTION_CHARS])
+    cleaned = _INVISIBLE.sub("", unicodedata.normalize("NFKC", original))[:MAX_QUESTION_CHARS].casefold()
     if _CJK.search(cleaned):
         cleaned = _converter().convert(cleaned)
     lang: Lang = "zh" if _CJK.search(cleaned) else "en"
-    return Question(original, " ".join(cleaned.split()), lang)
+    return Question(original, " ".join(cleaned.split())[:MAX_QUESTION_CHARS], lang)

@@ -5,7 +5,9 @@ per vendor by convention), each a YAML list of entries, and ``intents.yaml``. Al
 built, so a broken edit is reported in full and never half-applied.
 """
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -63,11 +65,33 @@ def _validation_errors(exc: ValidationError, shown: str, node: yaml.Node, label:
     return errors
 
 
-def read_mapping(path: Path, shown: str, schema: type[EntryT], errors: list[KnowledgeError]) -> EntryT | None:
+@dataclass
+class Problems:
+    """What is wrong, in two kinds: files that could not be read at all (root causes, listed first) and
+    everything else. Checks across files skip what a broken file would make them report falsely."""
+
+    unreadable: list[KnowledgeError] = field(default_factory=list)
+    errors: list[KnowledgeError] = field(default_factory=list)
+
+    def extend(self, errors: Iterable[KnowledgeError]) -> None:
+        self.errors.extend(errors)
+
+    def append(self, error: KnowledgeError) -> None:
+        self.errors.append(error)
+
+    def any_in(self, *files: str) -> bool:
+        """Whether any problem was found in one of ``files`` (a file that did not fully load)."""
+        return any(e.file in files for e in (*self.unreadable, *self.errors))
+
+    def all(self) -> list[KnowledgeError]:
+        return [*self.unreadable, *self.errors]
+
+
+def read_mapping(path: Path, shown: str, schema: type[EntryT], errors: Problems) -> EntryT | None:
     """Validate a file that is one mapping (such as intents.yaml) against ``schema``."""
     document = read_yaml(path, shown)
     if not isinstance(document, YamlDocument):
-        errors.extend(document)
+        errors.unreadable.extend(document)
         return None
     errors.extend(_duplicate_key_errors(document, shown))
     try:
@@ -81,18 +105,16 @@ def _duplicate_key_errors(document: YamlDocument, shown: str) -> list[KnowledgeE
     return [KnowledgeError(shown, f"key {key!r} appears twice in one entry", line) for key, line in document.duplicates]
 
 
-def read_entries(
-    path: Path, shown: str, schema: type[EntryT], what: str, errors: list[KnowledgeError]
-) -> list[Located[EntryT]]:
-    """Validate every entry of a YAML list file against ``schema``; append problems to ``errors``."""
+def read_entries(path: Path, shown: str, schema: type[EntryT], what: str, errors: Problems) -> list[Located[EntryT]]:
+    """Validate every entry of a YAML list file against ``schema``; add problems to ``errors``."""
     document = read_yaml(path, shown)
     if not isinstance(document, YamlDocument):
-        errors.extend(document)
+        errors.unreadable.extend(document)
         return []
     errors.extend(_duplicate_key_errors(document, shown))
     if not isinstance(document.data, list):
         found = type(document.data).__name__.replace("dict", "mapping").replace("str", "text")
-        errors.append(
+        errors.unreadable.append(
             KnowledgeError(shown, f"expected a list of {what}, found a {found}", node_line(document.node, ()))
         )
         return []
@@ -107,18 +129,33 @@ def read_entries(
     return entries
 
 
-def _check_unique(entries: list[Located[Any]], field: str, errors: list[KnowledgeError]) -> None:
+def _check_unique(entries: list[Located[Any]], key_field: str, errors: Problems) -> None:
     """Ids are keys (buttons, capabilities): each one names exactly one entry."""
     owner: dict[str, Located[Any]] = {}
     for located in entries:
-        key = getattr(located.entry, field)
+        key = getattr(located.entry, key_field)
         first = owner.setdefault(key, located)
         if first is not located:
             label = getattr(first.entry, "name", key)
-            errors.append(located.error(field, f"{key!r} is already used by {label!r} ({first.where})"))
+            errors.append(located.error(key_field, f"{key!r} is already used by {label!r} ({first.where})"))
 
 
-def _check_names(models: list[Located[Model]], vendors: list[Located[Vendor]], errors: list[KnowledgeError]) -> None:
+def _copied_files(models: list[Located[Model]]) -> dict[str, str]:
+    """Model files whose every id is already used in one other file: a copy (``openai (1).yaml``), reported
+    as one error instead of one per id and name."""
+    first_file: dict[str, str] = {}
+    sources: dict[str, list[str | None]] = defaultdict(list)
+    for located in models:
+        source = first_file.setdefault(located.entry.id, located.file)
+        sources[located.file].append(source if source != located.file else None)
+    return {
+        file: found[0]
+        for file, found in sources.items()
+        if len(found) >= 2 and found[0] is not None and len(set(found)) == 1
+    }
+
+
+def _check_names(models: list[Located[Model]], vendors: list[Located[Vendor]], errors: Problems) -> None:
     """A folded name or alias must lead to exactly one model or vendor, or lookups become guesses."""
     owner: dict[str, Located[Any]] = {}
     everything: list[Located[Any]] = [*models, *vendors]
@@ -128,23 +165,24 @@ def _check_names(models: list[Located[Model]], vendors: list[Located[Vendor]], e
         if isinstance(entry, Vendor):
             names.append(("name_zh", entry.name_zh))
         names += [(f"aliases.{index}", alias) for index, alias in enumerate(entry.aliases)]
-        for field, name in names:
+        for where, name in names:
             first = owner.setdefault(fold_name(name), located)
             if first is not located:
-                errors.append(located.error(field, f"{name!r} also names {first.entry.name!r} ({first.where})"))
+                errors.append(located.error(where, f"{name!r} also names {first.entry.name!r} ({first.where})"))
 
 
 def _check_models(
     models: list[Located[Model]],
-    vendor_names: set[str],
+    vendor_names: set[str] | None,
     capability_ids: set[str] | None,
-    errors: list[KnowledgeError],
+    errors: Problems,
     shown: dict[str, str],
 ) -> None:
-    """Cross-file rules; ``capability_ids`` is None when capabilities.yaml itself failed (its errors say why)."""
+    """Cross-file rules; ``vendor_names`` / ``capability_ids`` are None when vendors.yaml / capabilities.yaml
+    did not fully load (their own errors say why, and every model would otherwise be blamed)."""
     for located in models:
         model = located.entry
-        if model.vendor not in vendor_names:
+        if vendor_names is not None and model.vendor not in vendor_names:
             errors.append(located.error("vendor", f"unknown vendor {model.vendor!r} (not in {shown['vendors']})"))
         if not model.dates_in_year:
             errors.append(located.error("released", "no release, milestone or GA date in 2025"))
@@ -156,47 +194,77 @@ def _check_models(
             errors.append(located.error("capabilities", "a capability is listed twice"))
 
 
+def _model_files(folder: Path, shown: str, errors: Problems) -> list[Path]:
+    """The model files, or a problem that says why there are none (missing, unreadable, empty)."""
+    try:
+        paths = sorted(p for p in folder.iterdir() if p.suffix == ".yaml" and not p.name.startswith("."))
+    except PermissionError:
+        errors.unreadable.append(KnowledgeError(shown, "permission denied: the folder cannot be listed"))
+        return []
+    except FileNotFoundError:
+        errors.unreadable.append(KnowledgeError(shown, "folder not found"))
+        return []
+    except OSError as exc:
+        errors.unreadable.append(KnowledgeError(shown, f"cannot list the folder: {exc.strerror or exc}"))
+        return []
+    if not paths:
+        errors.unreadable.append(KnowledgeError(shown, "no model files (*.yaml) found"))
+    return paths
+
+
 def load_knowledge(directory: Path | str) -> KnowledgeBase:
-    """Read and validate the whole knowledge directory; raise ``KnowledgeLoadError`` listing every error."""
+    """Read and validate the whole knowledge directory; raise ``KnowledgeLoadError`` listing every error.
+
+    Files are named relative to ``directory`` (``models/openai.yaml``). Files that cannot be read come
+    first; checks across files are skipped where an incomplete file would make them blame sound entries
+    (a broken vendors.yaml does not make every model's vendor "unknown")."""
     root = Path(directory)
-    errors: list[KnowledgeError] = []
     if not root.is_dir():
         raise KnowledgeLoadError([KnowledgeError(str(root), "knowledge directory not found")])
+    errors = Problems()
+    shown = {"vendors": "vendors.yaml", "capabilities": "capabilities.yaml", "intents": "intents.yaml"}
 
-    vendors_path = root / "vendors.yaml"
-    vendors = read_entries(vendors_path, str(vendors_path), Vendor, "vendors", errors)
-    capabilities_path = root / "capabilities.yaml"
-    before = len(errors)
-    capabilities = read_entries(capabilities_path, str(capabilities_path), Capability, "capabilities", errors)
+    vendors = read_entries(root / shown["vendors"], shown["vendors"], Vendor, "vendors", errors)
+    vendors_complete = not errors.any_in(shown["vendors"])
+    capabilities = read_entries(root / shown["capabilities"], shown["capabilities"], Capability, "capabilities", errors)
     _check_unique(capabilities, "id", errors)
-    capability_ids = {c.entry.id for c in capabilities} if len(errors) == before else None
-    model_paths = sorted((root / "models").glob("*.yaml"))
-    if not model_paths:
-        errors.append(KnowledgeError(str(root / "models"), "no model files (*.yaml) found"))
-    models = [located for path in model_paths for located in read_entries(path, str(path), Model, "models", errors)]
+    capability_ids = None if errors.any_in(shown["capabilities"]) else {c.entry.id for c in capabilities}
+    model_paths = _model_files(root / "models", "models", errors)
+    model_files = [path.relative_to(root).as_posix() for path in model_paths]
+    models = [
+        located
+        for path, file in zip(model_paths, model_files, strict=True)
+        for located in read_entries(path, file, Model, "models", errors)
+    ]
+    models_complete = bool(model_files) and not errors.any_in("models", *model_files)
 
-    intents_path = root / "intents.yaml"
-    lexicon = read_mapping(intents_path, str(intents_path), Lexicon, errors)
+    lexicon = read_mapping(root / shown["intents"], shown["intents"], Lexicon, errors)
     if lexicon is not None:
         families = {m.entry.family for m in models}
         countries = {v.entry.country for v in vendors}
-        errors.extend(
-            KnowledgeError(str(intents_path), f"unknown family {family!r}", None, None, f"family_aliases.{family}")
-            for family in lexicon.family_aliases
-            if family not in families
-        )
-        errors.extend(
-            KnowledgeError(str(intents_path), f"no vendor has country {name!r}", None, None, f"countries.{name}")
-            for name in lexicon.countries
-            if name not in countries and name != "all"
-        )
+        if models_complete:
+            errors.extend(
+                KnowledgeError(shown["intents"], f"unknown family {family!r}", None, None, f"family_aliases.{family}")
+                for family in lexicon.family_aliases
+                if family not in families
+            )
+        if vendors_complete:
+            errors.extend(
+                KnowledgeError(shown["intents"], f"no vendor has country {name!r}", None, None, f"countries.{name}")
+                for name in lexicon.countries
+                if name not in countries and name != "all"
+            )
 
-    _check_unique(models, "id", errors)
-    _check_names(models, vendors, errors)
-    shown = {"vendors": str(vendors_path), "capabilities": str(capabilities_path)}
-    _check_models(models, {v.entry.name for v in vendors}, capability_ids, errors, shown)
-    if errors or lexicon is None:
-        raise KnowledgeLoadError(errors)
+    copies = _copied_files(models)
+    for file, original in copies.items():
+        errors.append(KnowledgeError(file, f"every id in this file is also in {original}: one file is a copy"))
+    checked = [m for m in models if m.file not in copies]
+    _check_unique(checked, "id", errors)
+    _check_names(checked, vendors, errors)
+    vendor_names = {v.entry.name for v in vendors} if vendors_complete else None
+    _check_models(checked, vendor_names, capability_ids, errors, shown)
+    if errors.all() or lexicon is None:
+        raise KnowledgeLoadError(errors.all(), root)
     return KnowledgeBase.build(
         (m.entry for m in models), (v.entry for v in vendors), lexicon, tuple(c.entry for c in capabilities)
     )

@@ -118,6 +118,8 @@ def read_yaml(path: Path, shown: str) -> YamlDocument | list[KnowledgeError]:
         if size > MAX_FILE_BYTES:
             return fail(f"file is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES / 1e6:.0f} MB limit; not read")
         raw = path.read_bytes()
+    except PermissionError:
+        return fail("permission denied: the bot's user cannot read this file")
     except OSError as exc:
         return fail(f"cannot read file: {exc.strerror or exc}")
     try:

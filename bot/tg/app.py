@@ -20,16 +20,17 @@ from bot.config import CONFIG_ERROR_EXIT, Settings
 from bot.engine.normalize import Lang
 from bot.kb import KnowledgeLoadError
 from bot.store import KnowledgeStore
+from bot.tg.chat_queues import ChatQueues
 from bot.tg.handlers import Handlers
+from bot.tg.logs import setup_logging
 from bot.tg.messages import tr
+from bot.tg.retrying_request import RetryingRequest
 
 log = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("start", "help", "latest", "model", "compare", "list", "vendors")
 GROUP_COMMANDS = ("help", "latest", "model", "compare", "list", "vendors")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-REDACTED = "<token>"
 
 
 def _commands(names: tuple[str, ...], lang: Lang) -> list[BotCommand]:
@@ -54,70 +55,41 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
 ) -> Application:
-    """The one Application: real HTTP unless tests inject a fake ``request``."""
+    """The one Application: real HTTP unless tests inject a fake ``request``.
+
+    Bot API calls go through ``RetryingRequest`` (a send that never left is sent again); updates go through
+    ``ChatQueues`` (one bounded lane per chat, so a flooding chat never holds PTB's shared slots), which
+    gets to finish or cancel its work after the Application stops and before the connection closes."""
     if settings.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the Telegram application")
+    handlers = Handlers(store, settings.admin_ids)
+    queues = ChatQueues(on_overflow=handlers.too_fast)
+
+    async def drain(_: Application) -> None:
+        await queues.drain()
+
     application = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .request(request or HTTPXRequest(connection_pool_size=64))
+        .request(RetryingRequest(request or HTTPXRequest(connection_pool_size=64)))
         .get_updates_request(get_updates_request or HTTPXRequest(connection_pool_size=1))
         .rate_limiter(AIORateLimiter())
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .concurrent_updates(True)  # a /reload or a slow send must not hold up everyone else's answers
+        .concurrent_updates(queues)
         .post_init(set_command_menus)
+        .post_stop(drain)
         .build()
     )
-    Handlers(store, settings.admin_ids).register(application)
+    handlers.register(application)
     return application
-
-
-class RedactToken(logging.Filter):
-    """Replaces the bot token in every record (message, arguments, traceback) before it is written."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.token:
-            return True
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, REDACTED), ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and self.token in record.exc_text:
-            record.exc_text = record.exc_text.replace(self.token, REDACTED)
-        if record.stack_info and self.token in record.stack_info:
-            record.stack_info = record.stack_info.replace(self.token, REDACTED)
-        return True
-
-
-def install_token_filter(token: str | None) -> None:
-    """Add the redacting filter to every handler of the root logger (where every record ends up)."""
-    if not token:
-        return
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactToken) and f.token == token for f in handler.filters):
-            handler.addFilter(RedactToken(token))
-
-
-def setup_logging(settings: Settings) -> None:
-    """One line per record; no request URLs (they contain the token); the token redacted anyway."""
-    logging.basicConfig(format=LOG_FORMAT, level=settings.log_level, stream=sys.stderr)
-    logging.getLogger().setLevel(settings.log_level)
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    install_token_filter(settings.token)
 
 
 def run_bot(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM. 0 after a clean stop; 1 if the knowledge does not load or the bot crashes;
     2 if Telegram rejects the token (a configuration error, like those of ``load_settings``)."""
-    setup_logging(settings)
+    setup_logging(settings.log_level, settings.secrets)
     try:
         store = KnowledgeStore.load(settings.knowledge_dir)
     except KnowledgeLoadError as error:

@@ -40,7 +40,7 @@ from bot.engine.conversation import Conversations, MemoryConversations
 from bot.engine.normalize import Lang, normalize
 from bot.kb import KnowledgeLoadError
 from bot.kb.schema import Model
-from bot.render.cards import render_html
+from bot.render.cards import MAX_MESSAGE, render_html
 from bot.store import KnowledgeDiff, KnowledgeStore
 from bot.tg.keyboards import card_answer, keyboard_for, resolve, vendors_keyboard
 from bot.tg.messages import tr, user_lang
@@ -51,6 +51,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 INLINE_RESULTS = 20
 INLINE_CACHE_SECONDS = 60
 RELOAD_ERRORS_SHOWN = 20
+RELOAD_ERROR_CHARS = 300
 RELOAD_CHANGES_SHOWN = 40
 _SEPARATORS = re.compile(r"\s*(?:,|，|、|;|；|\bvs\.?(?=\s)|\bversus\b|\band\b|和|与|跟)\s*", re.IGNORECASE)
 
@@ -247,8 +248,16 @@ class Handlers:
             await message.reply_html(_esc(tr("reload_refused", lang)))
             return
         result = await self.store.reload()
-        await message.reply_html(_reload_report(result, lang))
+        await message.reply_html(_reload_report(result, lang, private=message.chat.type == "private"))
         _logged("/reload", update, "reload_failed" if isinstance(result, KnowledgeLoadError) else "reload", started)
+
+    async def too_fast(self, update: Update) -> None:
+        """The one notice a chat gets while it sends faster than it can be answered (see ChatQueues)."""
+        lang = _lang(update)
+        if update.callback_query is not None:
+            await update.callback_query.answer(tr("too_fast", lang))
+        elif update.effective_message is not None:
+            await update.effective_message.reply_html(_esc(tr("too_fast", lang)))
 
     async def _usage(self, update: Update, key: str) -> None:
         assert update.effective_message is not None
@@ -322,12 +331,36 @@ def _one_line(answer: Answer, model: Model) -> str:
     return line if len(line) <= 120 else line[:119] + "…"
 
 
-def _reload_report(result: KnowledgeDiff | KnowledgeLoadError, lang: Lang) -> str:
-    """The diff (+ added, − removed, ~ changed), or the first errors and how many there are."""
+def _plural(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def _reload_errors(error: KnowledgeLoadError, lang: Lang, private: bool) -> str:
+    """The first errors (paths relative to the knowledge folder) in one message, then how many more.
+
+    In a group only the count and where to read the errors: file names and problems are for the admin."""
+    count = len(error.errors)
+    if not private:
+        return _esc(tr("reload_failed_group", lang, count=count, s=_plural(count)))
+    head = _esc(tr("reload_failed", lang, count=count, s=_plural(count)))
+    budget = MAX_MESSAGE - len(head) - len("\n<pre></pre>\n") - 60  # room for the "and N more" line
+    shown: list[str] = []
+    for line in error.lines()[:RELOAD_ERRORS_SHOWN]:
+        line = _esc(line if len(line) <= RELOAD_ERROR_CHARS else line[: RELOAD_ERROR_CHARS - 1] + "…")
+        if len(line) + 1 > budget:
+            break
+        shown.append(line)
+        budget -= len(line) + 1
+    text = f"{head}\n<pre>{chr(10).join(shown)}</pre>"
+    if (more := count - len(shown)) > 0:
+        text += "\n" + _esc(tr("reload_errors_more", lang, n=more, s=_plural(more)))
+    return text
+
+
+def _reload_report(result: KnowledgeDiff | KnowledgeLoadError, lang: Lang, private: bool = True) -> str:
+    """The diff (+ added, − removed, ~ changed), or the errors: root causes first, one message at most."""
     if isinstance(result, KnowledgeLoadError):
-        errors = [line[:300] for line in result.report(RELOAD_ERRORS_SHOWN).splitlines()]
-        head = _esc(tr("reload_failed", lang, count=len(result.errors)))
-        return f"{head}\n<pre>{_esc(chr(10).join(errors))}</pre>"
+        return _reload_errors(result, lang, private)
     lines = result.lines()
     shown = lines[:RELOAD_CHANGES_SHOWN]
     if len(lines) > len(shown):

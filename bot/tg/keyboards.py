@@ -14,9 +14,10 @@ they sit under; the others answer with a new message:
 
 ``<filters>`` is ``.``-separated parts: ``vgoogle+openai`` vendors (folded names), ``nChina`` a country,
 ``f<model-id>`` a family (by one of its
-members), ``o1``/``o0`` open weights or not, ``d<a>-<b>`` a date range in days from 1 January, ``t0+1``
+members), ``o1``/``o0`` open weights or not, ``d<a>-<b>`` whole months as days from 1 January, ``t0+1``
 model types and ``i2`` an input modality (indexes into the schema's literals), ``r1`` reasoning. Anything
-that does not decode, or names something the knowledge no longer has, resolves to ``None``.
+that does not decode, names something the knowledge no longer has, or is not spelt exactly as the bot
+spells it (a page button is re-encoded and compared), resolves to ``None``.
 """
 
 from dataclasses import dataclass, replace
@@ -151,7 +152,7 @@ def _decode_filters(code: str, engine: Engine) -> Filters:
                 fields["reasoning"] = _flag(rest)
             case "d":
                 start, end = (_DAY0 + timedelta(days=_index(n)) for n in rest.split("-"))
-                fields["start"], fields["end"] = (start, end) if start <= end else _invalid(part)
+                fields["start"], fields["end"] = (start, end) if _whole_months(start, end) else _invalid(part)
             case "t":
                 fields["types"] = frozenset(TYPES[_index(i)] for i in rest.split("+"))
             case "i":
@@ -159,6 +160,12 @@ def _decode_filters(code: str, engine: Engine) -> Filters:
             case _:
                 _invalid(part)
     return Filters(**fields)  # type: ignore[arg-type]
+
+
+def _whole_months(start: date, end: date) -> bool:
+    """Whether ``start``–``end`` is a run of whole months of the year, the only ranges questions produce
+    (a month, a quarter, a half, "1-3月"); lists are indexed by month, so no other range can be shown."""
+    return start.day == 1 and (end + timedelta(days=1)).day == 1 and start <= end and end.year == YEAR
 
 
 def _invalid(part: str) -> NoReturn:
@@ -210,6 +217,8 @@ def resolve(data: str | None, engine: Engine) -> Pressed | None:
         return None
     if not 0 <= pressed.page < page_count(pressed.answer):
         return None
+    if pressed.edit and page_data(pressed.answer, pressed.page, engine) != data:
+        return None  # a page button only in the one spelling the bot writes (parts in order, no other form)
     return pressed
 
 

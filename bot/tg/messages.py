@@ -45,8 +45,14 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "reload_more": {"zh": "……另有 {n} 项", "en": "… and {n} more"},
     "reload_failed": {
         "zh": "重新加载失败（{count} 个错误），仍在使用原来的知识库：",
-        "en": "Reload failed ({count} errors); still using the previous knowledge:",
+        "en": "Reload failed ({count} error{s}); still using the previous knowledge:",
     },
+    "reload_failed_group": {
+        "zh": "重新加载失败（{count} 个错误），仍在使用原来的知识库。请在与我的私聊中发送 /reload 查看错误详情。",
+        "en": "Reload failed ({count} error{s}); still using the previous knowledge. "
+        "Send /reload to me in a private chat to see the errors.",
+    },
+    "reload_errors_more": {"zh": "……另有 {n} 个错误", "en": "… and {n} more error{s}"},
     # buttons
     "btn_source": {"zh": "🔗 来源", "en": "🔗 Source"},
     "btn_card": {"zh": "📄 完整卡片", "en": "📄 Full card"},
@@ -60,6 +66,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "zh": "这个按钮已失效，请重新提问。",
         "en": "This button is no longer valid; please ask again.",
     },
+    "too_fast": {"zh": "太快了，请稍后再试。", "en": "Slow down, please: too many messages at once."},
     "error": {"zh": "抱歉，出了点问题，请稍后再试。", "en": "Sorry, something went wrong. Please try again."},
     "unknown_link": {"zh": "这个链接里的模型我不认识。", "en": "I don't know the model in that link."},
 }

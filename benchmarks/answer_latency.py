@@ -34,15 +34,22 @@ def synthetic(real: KnowledgeBase, size: int) -> KnowledgeBase:
     return KnowledgeBase.build(models, real.vendors, real.lexicon, real.capabilities)
 
 
-def measure(engine: Engine, questions: list[str], rounds: int) -> tuple[float, float]:
-    for question in questions:  # warm-up
-        engine.answer(question)
-    timings = []
+def measure(engine: Engine, conversations: list[list[str]], rounds: int) -> tuple[float, float]:
+    """Every question answered with its conversation's previous answer as context, as the bot does."""
+
+    def run(timings: list[float] | None) -> None:
+        for conversation in conversations:
+            previous = None
+            for question in conversation:
+                start = time.perf_counter_ns()
+                previous = engine.answer(question, previous)
+                if timings is not None:
+                    timings.append((time.perf_counter_ns() - start) / 1e6)
+
+    run(None)  # warm-up
+    timings: list[float] = []
     for _ in range(rounds):
-        for question in questions:
-            start = time.perf_counter_ns()
-            engine.answer(question)
-            timings.append((time.perf_counter_ns() - start) / 1e6)
+        run(timings)
     timings.sort()
     return statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
 
@@ -52,20 +59,21 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    questions = [
-        item.question
-        for conversation in load_questions(ROOT / "tests" / "eval" / "questions.yaml")
-        for item in conversation
+    conversations = [
+        [item.question for item in conversation]
+        for name in ("questions.yaml", "dialogues.yaml")
+        for conversation in load_questions(ROOT / "tests" / "eval" / name)
     ]
+    count = sum(map(len, conversations))
     real = load_knowledge(ROOT / "knowledge")
     for label, knowledge in (("real", real), (f"synthetic {args.models}", synthetic(real, args.models))):
         start = time.perf_counter()
         engine = Engine(knowledge)
         built = (time.perf_counter() - start) * 1000
-        median, p99 = measure(engine, questions, args.rounds)
+        median, p99 = measure(engine, conversations, args.rounds)
         print(
-            f"{label:>16}: {len(knowledge.models):>6} models, {len(questions)} questions x {args.rounds}: "
-            f"median {median:.3f} ms, p99 {p99:.3f} ms (engine built in {built:.0f} ms)"
+            f"{label:>16}: {len(knowledge.models):>6} models, {count} questions ({len(conversations)} conversations)"
+            f" x {args.rounds}: median {median:.3f} ms, p99 {p99:.3f} ms (engine built in {built:.0f} ms)"
         )
 
 

@@ -126,7 +126,7 @@ def test_the_template_itself_is_valid(knowledge_copy: Path, write_file: Writer) 
         ),
         pytest.param(
             VALID.replace("[Testmodel Alpha]", "[Thinking]"),
-            "test.yaml:3: entry 'Test Model': aliases: alias 'Thinking' is a common word",
+            "test.yaml:3: entry 'Test Model': aliases.0: alias 'Thinking' is a common word",
             id="generic-alias",
         ),
         pytest.param(

@@ -17,7 +17,7 @@ from bot.engine.matcher import Mention, NameMatcher, Target
 from bot.engine.normalize import Lang, normalize
 from bot.kb import KnowledgeBase
 from bot.kb.names import fold_name, name_words
-from bot.kb.schema import GENERIC_WORDS, Dimension, Model
+from bot.kb.schema import Dimension, Model
 
 DEFAULT_LATEST = 5
 MAX_LATEST = 20
@@ -125,6 +125,7 @@ class Engine:
         self._vendor_names = MappingProxyType({v.name: v.name_zh for v in knowledge.vendors})
         self._capability_names = MappingProxyType({c.id: (c.name_zh, c.name_en) for c in knowledge.capabilities})
         self._vendor_countries = MappingProxyType({v.name: v.country for v in knowledge.vendors})
+        self._generic_words = frozenset(fold_name(word) for word in knowledge.lexicon.generic_words)
 
     # -- understanding -------------------------------------------------------------------------------
 
@@ -312,7 +313,7 @@ class Engine:
         candidates = self._candidates(leftovers + versions, reading, filters)
         given = set(name_words(" ".join(words)))
         missing = set(self.names.official_words(candidates[0])) - given if candidates else set()
-        if len(candidates) == 1 and not missing & GENERIC_WORDS:
+        if len(candidates) == 1 and not missing & self._generic_words:
             # "nemotron ultra" → the one model; but "o4" is not o4-mini: a variant word is missing
             return self._about(base, candidates[0], reading.cues)
         if candidates:

@@ -171,6 +171,15 @@ def _check_names(models: list[Located[Model]], vendors: list[Located[Vendor]], e
                 errors.append(located.error(where, f"{name!r} also names {first.entry.name!r} ({first.where})"))
 
 
+def _check_generic_aliases(entries: list[Located[Any]], generic: frozenset[str], errors: Problems, shown: str) -> None:
+    """An alias that is a word for a kind of model ("pro", "开源") would answer every question that uses it."""
+    for located in entries:
+        for index, alias in enumerate(located.entry.aliases):
+            if fold_name(alias) in generic:
+                problem = f"alias {alias!r} is a common word, not a name (generic_words in {shown})"
+                errors.append(located.error(f"aliases.{index}", problem))
+
+
 def _check_models(
     models: list[Located[Model]],
     vendor_names: set[str] | None,
@@ -240,6 +249,8 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
 
     lexicon = read_mapping(root / shown["intents"], shown["intents"], Lexicon, errors)
     if lexicon is not None:
+        generic = frozenset(fold_name(word) for word in lexicon.generic_words)
+        _check_generic_aliases([*models, *vendors], generic, errors, shown["intents"])
         families = {m.entry.family for m in models}
         countries = {v.entry.country for v in vendors}
         if models_complete:

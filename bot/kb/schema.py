@@ -62,54 +62,6 @@ CapabilityId = Annotated[
     str, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 40})
 ]
 
-# Words that name a kind of model rather than one model: as an alias they would hijack ordinary questions.
-GENERIC_WORDS = frozenset(
-    fold_name(w)
-    for w in [
-        "ai",
-        "model",
-        "open",
-        "source",
-        "openweights",
-        "thinking",
-        "reasoning",
-        "reasoner",
-        "image",
-        "video",
-        "audio",
-        "voice",
-        "embedding",
-        "chat",
-        "instruct",
-        "base",
-        "pro",
-        "max",
-        "mini",
-        "nano",
-        "flash",
-        "lite",
-        "turbo",
-        "preview",
-        "experimental",
-        "exp",
-        "latest",
-        "new",
-        "fast",
-        "plus",
-        "ultra",
-        "small",
-        "medium",
-        "large",
-        "模型",
-        "开源",
-        "推理",
-        "图像",
-        "视频",
-        "语音",
-        "最新",
-    ]
-)
-
 YEAR = 2025
 
 
@@ -122,8 +74,6 @@ def _check_aliases(aliases: tuple[str, ...]) -> tuple[str, ...]:
         key = fold_name(alias)
         if len(key) < 2:
             raise ValueError(f"alias {alias!r} is too short to identify anything")
-        if key in GENERIC_WORDS:
-            raise ValueError(f"alias {alias!r} is a common word, not a name")
     return aliases
 
 
@@ -386,6 +336,9 @@ class Lexicon(_Strict):
     family_cue: Phrases
     family_aliases: dict[str, Phrases]
     subjective: Phrases = ()
+    generic_words: Phrases = Field(
+        default=(), description="Words that name a kind of model, not one: never an alias (they would hijack questions)"
+    )
     all_models: Phrases = Field(default=(), description='"全部模型": the only list question without a filter')
     follow_up: FollowUpWords
     compare_words: CompareWords

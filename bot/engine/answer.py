@@ -217,26 +217,62 @@ class Engine:
             input_modality=input_modality,
         )
 
-    # -- answering -----------------------------------------------------------------------------------
+    # -- the structured API: commands and buttons are already precise, so they skip question reading --------
 
-    def answer(self, text: str, context: Answer | None = None) -> Answer:
-        """Answer one question; ``context`` is the conversation's previous answer, if any. Never raises."""
-        question = normalize(text)
-        base = Answer(
+    def blank(self, lang: Lang) -> Answer:
+        """An empty answer in ``lang`` carrying the snapshot's labels (vendor names, totals), to fill in."""
+        return Answer(
             Intent.HELP,
-            question.lang,
-            question.original,
+            lang,
+            "",
             total=len(self.knowledge.models),
             vendor_names=self._vendor_names,
             capability_names=self._capability_names,
             vendor_countries=self._vendor_countries,
         )
+
+    def card(self, model: Model, lang: Lang) -> Answer:
+        return replace(self.blank(lang), intent=Intent.CARD, models=(model,))
+
+    def compare(self, models: tuple[Model, ...], lang: Lang) -> Answer:
+        return replace(self.blank(lang), intent=Intent.COMPARE, models=models[:3])
+
+    def listing(self, filters: Filters, lang: Lang, intent: Intent = Intent.LIST) -> Answer:
+        """Every model matching ``filters``: the same models, in the same order, as a question's list."""
+        found = self.index.select(filters)
+        return replace(self.blank(lang), intent=intent, filters=filters, models=found, total=len(found))
+
+    def latest(self, count: int, lang: Lang, filters: Filters | None = None) -> Answer:
+        newest, total = self.index.latest(filters or Filters(), min(max(count, 1), MAX_LATEST))
+        return replace(self.blank(lang), intent=Intent.LATEST, filters=filters or Filters(), models=newest, total=total)
+
+    def models_in(self, text: str) -> tuple[Model, ...]:
+        """The models named in ``text``, in order (typos corrected), without reading it as a question."""
+        reading = self._reading(text)
+        ids = (t.value for m in reading.mentions if (t := m.first("model")))
+        return tuple(dict.fromkeys(self.knowledge.by_id[i] for i in ids))
+
+    def filters_in(self, words: str) -> tuple[Filters, list[str]]:
+        """List filters in ``words`` ("开源 谷歌 视频 Q1"), read by the same rules as questions, and the words that
+        are not filters (so a caller can say what it did not understand)."""
+        reading = self._reading(words)
+        leftovers = [w for w in reading.leftover_words() if _NAMEISH.fullmatch(w)]
+        return self._filters(reading), leftovers
+
+    def _reading(self, text: str) -> _Reading:
+        reading = self._read(self.rules.rewrite(normalize(text).text))
+        corrected = self._corrected(reading)
+        return reading if corrected is None else self._read(corrected)
+
+    # -- answering -----------------------------------------------------------------------------------
+
+    def answer(self, text: str, context: Answer | None = None) -> Answer:
+        """Answer one question; ``context`` is the conversation's previous answer, if any. Never raises."""
+        question = normalize(text)
+        base = replace(self.blank(question.lang), question=question.original)
         if not question.text or self.rules.help_only(question.text):
             return base
-        reading = self._read(self.rules.rewrite(question.text))
-        if (corrected := self._corrected(reading)) is not None:
-            reading = self._read(corrected)
-        answer = self._decide(base, reading, context)
+        answer = self._decide(base, self._reading(text), context)
         if answer.intent in (Intent.CARD, Intent.FIELD) and answer.models:
             earlier = [m for m in (context.recent if context else ()) if m is not answer.models[0]]
             answer = replace(answer, recent=(*earlier[-2:], answer.models[0]))

@@ -7,7 +7,6 @@ swaps it meanwhile. Replies go through ``Message.reply_html``, which keeps forum
 
 import html
 import logging
-import re
 import time
 from dataclasses import replace
 
@@ -42,7 +41,7 @@ from bot.kb import KnowledgeLoadError
 from bot.kb.schema import Model
 from bot.render.cards import MAX_MESSAGE, render_html
 from bot.store import KnowledgeDiff, KnowledgeStore
-from bot.tg.keyboards import card_answer, keyboard_for, resolve, vendors_keyboard
+from bot.tg.keyboards import keyboard_for, resolve, vendors_keyboard
 from bot.tg.messages import tr, user_lang
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,6 @@ INLINE_CACHE_SECONDS = 60
 RELOAD_ERRORS_SHOWN = 20
 RELOAD_ERROR_CHARS = 300
 RELOAD_CHANGES_SHOWN = 40
-_SEPARATORS = re.compile(r"\s*(?:,|，|、|;|；|\bvs\.?(?=\s)|\bversus\b|\band\b|和|与|跟)\s*", re.IGNORECASE)
 
 
 class AddressedToBot(filters.MessageFilter):
@@ -183,7 +181,7 @@ class Handlers:
             await message.reply_html(_esc(tr("unknown_link", lang)))
             _logged("/start", update, "unknown_link", started)
             return
-        await reply_answer(message, card_answer(engine, model, lang), engine)
+        await reply_answer(message, engine.card(model, lang), engine)
         _logged("/start", update, Intent.CARD, started)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -202,29 +200,52 @@ class Handlers:
         if not (arg.isascii() and arg.isdigit()) or int(arg) < 1:
             await self._usage(update, "usage_latest")
             return
-        n = min(int(arg), MAX_LATEST)
-        await self._ask(update, "/latest", f"最新的{n}个模型" if lang == "zh" else f"latest {n} models")
+        engine = self.store.engine
+        await self._reply(update, "/latest", engine.latest(min(int(arg), MAX_LATEST), lang), engine)
 
     async def model(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/model <name>: the card when the name is one model; otherwise the name is asked as a question
+        (so a near miss gets "did you mean", an unknown version a plain answer)."""
         if not context.args:
             await self._usage(update, "usage_model")
             return
-        await self._ask(update, "/model", " ".join(context.args))
+        text, engine = " ".join(context.args), self.store.engine
+        found = engine.models_in(text)
+        if len(found) != 1:
+            await self._ask(update, "/model", text)
+            return
+        await self._reply(update, "/model", engine.card(found[0], normalize(text).lang), engine)
 
     async def compare(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/compare a b [c]: the names as "a vs b vs c" when separated, else the engine finds them."""
-        text = " ".join(context.args or [])
-        parts = [p for p in _SEPARATORS.split(text) if p]
-        if not text or (len(parts) < 2 and len(text.split()) < 2):
+        """/compare a b [c]: the models named, compared; names it cannot find are asked about instead; one
+        model alone gets the usage."""
+        text, engine = " ".join(context.args or []), self.store.engine
+        found = engine.models_in(text)
+        if len(found) >= 2:
+            await self._reply(update, "/compare", engine.compare(found, normalize(text).lang), engine)
+        elif text and not found:  # names it cannot find: "did you mean …" or "not in the almanac"
+            await self._ask(update, "/compare", text)
+        else:
             await self._usage(update, "usage_compare")
-            return
-        await self._ask(update, "/compare", " vs ".join(parts) if len(parts) >= 2 else f"compare {text}")
 
     async def list_models(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/list [words]: the words plus a list cue, in the words' language (else the user's)."""
-        words = " ".join(context.args or [])
+        """/list [filter words]: the filters read by the question rules; words that are not filters are said."""
+        words, engine = " ".join(context.args or []), self.store.engine
         lang = normalize(words).lang if words else _lang(update)
-        await self._ask(update, "/list", f"{words} 有哪些模型" if lang == "zh" else f"list {words} models")
+        filters, unknown = engine.filters_in(words)
+        if unknown and filters.empty:
+            await self._ask(update, "/list", f"{words} 有哪些模型" if lang == "zh" else f"list {words} models")
+            return
+        await self._reply(update, "/list", engine.listing(filters, lang), engine)
+
+    async def _reply(self, update: Update, kind: str, answer: Answer, engine: Engine) -> None:
+        """Send an answer a command built directly; it becomes the conversation's last answer too."""
+        started = time.perf_counter()
+        if key := _conversation_key(update):
+            self.conversations.put(key, answer)
+        assert update.effective_message is not None
+        await reply_answer(update.effective_message, answer, engine)
+        _logged(kind, update, answer.intent, started)
 
     async def vendors(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         started = time.perf_counter()
@@ -310,7 +331,7 @@ class Handlers:
                 title=model.name,
                 description=_one_line(answer, model),
                 input_message_content=InputTextMessageContent(
-                    render_html(card_answer(engine, model, answer.lang))[0],
+                    render_html(engine.card(model, answer.lang))[0],
                     parse_mode=ParseMode.HTML,
                     link_preview_options=NO_PREVIEW,
                 ),

@@ -20,7 +20,7 @@ that does not decode, names something the knowledge no longer has, or is not spe
 spells it (a page button is re-encoded and compared), resolves to ``None``.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NoReturn, get_args
 
@@ -114,21 +114,6 @@ class Pressed:
     edit: bool = False
 
 
-def _base(engine: Engine, lang: Lang) -> Answer:
-    """An empty answer carrying the engine's context (vendor names, totals), to fill in."""
-    return replace(engine.answer(""), lang=lang)
-
-
-def card_answer(engine: Engine, model: Model, lang: Lang) -> Answer:
-    return replace(_base(engine, lang), intent=Intent.CARD, models=(model,))
-
-
-def listing(engine: Engine, filters: Filters, lang: Lang, intent: Intent = Intent.LIST) -> Answer:
-    """The list answer for ``filters``: the same models, in the same order, as the engine's own list."""
-    found = engine.index.select(filters)
-    return replace(_base(engine, lang), intent=intent, filters=filters, models=found, total=len(found))
-
-
 def _decode_filters(code: str, engine: Engine) -> Filters:
     """Raises ValueError/IndexError/KeyError on anything malformed or unknown."""
     knowledge = engine.knowledge
@@ -186,20 +171,20 @@ def _index(text: str) -> int:
 def _resolve(engine: Engine, kind: str, lang: Lang, args: list[str]) -> Pressed:
     by_id = engine.knowledge.by_id
     if kind == "m" and len(args) == 1:
-        return Pressed(card_answer(engine, by_id[args[0]], lang))
+        return Pressed(engine.card(by_id[args[0]], lang))
     if kind == "c" and 2 <= len(args) <= 3 and len(set(args)) == len(args):
         models = tuple(by_id[i] for i in args)
-        return Pressed(replace(_base(engine, lang), intent=Intent.COMPARE, models=models))
+        return Pressed(engine.compare(models, lang))
     if kind in ("v", "f") and len(args) in (1, 2):  # without a page: open the list; with one: turn to it
         if kind == "v":
             filters = Filters(vendors=frozenset({_vendor(engine, args[0])}))
         else:
             filters = Filters(family=by_id[args[0]].family or _invalid(args[0]))
         page = _index(args[1]) if len(args) == 2 else 0
-        return Pressed(listing(engine, filters, lang), page, edit=len(args) == 2)
+        return Pressed(engine.listing(filters, lang), page, edit=len(args) == 2)
     if kind == "q" and len(args) == 3:
         filters = _decode_filters(args[2], engine)
-        return Pressed(listing(engine, filters, lang, _LIST_KINDS[args[1]]), _index(args[0]), edit=True)
+        return Pressed(engine.listing(filters, lang, _LIST_KINDS[args[1]]), _index(args[0]), edit=True)
     raise ValueError(kind)
 
 

@@ -373,3 +373,11 @@ async def test_a_file_id_telegram_no_longer_knows_is_uploaded_again(bot: Picture
         (True, True),
     ]
     assert bot.pictures.stats.drawn == 1
+
+
+def test_a_list_button_only_in_the_bots_own_spelling(engine: Engine) -> None:
+    answer = answer_for(engine, "google open weights")
+    data = list_data(answer, engine)
+    assert data == "l:en:vgoogle.o1" and resolve(data, engine) is not None
+    for forged in ("l:en:o1.vgoogle", "l:en:vgoogle.o1.", "l:en:vGoogle.o1", "l:en:vgoogle.o01", "l:xx:vgoogle.o1"):
+        assert resolve(forged, engine) is None, forged

@@ -174,6 +174,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_timeline(args: argparse.Namespace) -> int:
+    """Draw the timeline of the filter words into PNG files (FILE.png, or FILE-1.png … when it takes several)."""
+    from bot.render.cards import render_text
+    from bot.render.timeline import render_timeline
+
+    engine = _engine(args)
+    if engine is None:
+        return 1
+    request = engine.read_filters(" ".join(args.words))
+    if request.not_understood:
+        print(
+            f"not filter words: {', '.join(request.unknown)} (try 开源, 谷歌, 视频, Q1, 1-4月, google)", file=sys.stderr
+        )
+        return 2
+    answer = engine.listing(request.filters, request.lang)
+    pictures = render_timeline(answer)
+    if not pictures:
+        print(render_text(answer), file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    for n, picture in enumerate(pictures, 1):
+        path = out if len(pictures) == 1 else out.with_name(f"{out.stem}-{n}{out.suffix}")
+        path.write_bytes(picture.png)
+        print(
+            f"{path}: {picture.width}×{picture.height} px, {len(picture.png) / 1024:.0f} KB · {picture.caption.replace(chr(10), ' · ')}"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -197,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="stdin lines are one conversation (follow-ups see the previous answer); a line --- starts a new one",
     )
     ask.set_defaults(run=cmd_ask)
+    timeline = commands.add_parser("timeline", help="draw the 2025 timeline of the filter words as PNG")
+    timeline.add_argument("words", nargs="*", help="filter words, as for lists: 开源 谷歌 视频 Q1 1-4月 google …")
+    timeline.add_argument("--out", default="timeline.png", help="the PNG file (FILE-1.png, FILE-2.png … if several)")
+    timeline.set_defaults(run=cmd_timeline)
     evaluate = commands.add_parser("eval", help="score the engine on the labelled question set")
     evaluate.add_argument(
         "--questions",

@@ -6,6 +6,7 @@ answering while the YAML is parsed. A failed reload changes nothing.
 """
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,14 @@ class KnowledgeStore:
     def __init__(self, directory: Path, engine: Engine) -> None:
         self.directory = directory
         self.engine = engine
+        self.version = 1  # counts the snapshots that went live: a key for whatever is derived from one
         self._lock = asyncio.Lock()
+        self._on_swap: list[Callable[[Engine], None]] = []
+
+    def on_swap(self, callback: Callable[[Engine], None]) -> None:
+        """Call ``callback(new_engine)`` whenever a new snapshot goes live (derived state such as cached
+        pictures is dropped at that moment, never sooner and never later)."""
+        self._on_swap.append(callback)
 
     @classmethod
     def load(cls, directory: Path) -> "KnowledgeStore":
@@ -71,4 +79,7 @@ class KnowledgeStore:
             except KnowledgeLoadError as error:
                 return error
             self.engine = engine
+            self.version += 1
+            for callback in self._on_swap:
+                callback(engine)
             return KnowledgeDiff.between(old, engine.knowledge)

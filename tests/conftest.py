@@ -38,3 +38,12 @@ def write_file(knowledge_copy: Path) -> Callable[[str, str | bytes], Path]:
         return path
 
     return write
+
+
+def nothing_words(knowledge: KnowledgeBase) -> str:
+    """Filter words that select no model, found in the data: a vendor and a month it released nothing in."""
+    for vendor in knowledge.vendors:
+        months = {step.date.month for m in knowledge.by_vendor.get(vendor.name, ()) for step in m.dates_in_year}
+        if (empty := next((n for n in range(1, 13) if n not in months), None)) is not None:
+            return f"{vendor.name_zh} {empty}月"
+    raise AssertionError("every vendor released something every month")

@@ -7,7 +7,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.conftest import ROOT
+import pytest
+
+from bot.__main__ import main
+from bot.kb import KnowledgeBase
+from tests.conftest import ROOT, nothing_words
 
 TIMEOUT = 120  # seconds; a hung command fails the test instead of hanging the suite
 
@@ -113,3 +117,25 @@ def test_knowledge_dir_is_read_from_dotenv(tmp_path: Path) -> None:
         timeout=TIMEOUT,
     )
     assert result.returncode == 1 and f"{tmp_path / 'elsewhere'}: knowledge directory not found" in result.stderr
+
+
+def test_timeline_writes_pngs(tmp_path: Path, knowledge: KnowledgeBase) -> None:
+    single = run("timeline", "谷歌", "--out", str(tmp_path / "google.png"))
+    assert single.returncode == 0, single.stderr
+    assert (tmp_path / "google.png").read_bytes().startswith(b"\x89PNG") and "1280×" in single.stdout
+    nothing = run("timeline", *nothing_words(knowledge).split(), "--out", str(tmp_path / "none.png"))
+    assert nothing.returncode == 1 and "没有找到" in nothing.stderr and not (tmp_path / "none.png").exists()
+    unknown = run("timeline", "bananas")
+    assert unknown.returncode == 2 and "bananas" in unknown.stderr
+
+
+def test_timeline_numbers_the_files_of_several_pictures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(ROOT / "knowledge"))
+    assert main(["timeline", "开源", "--out", str(tmp_path / "open.png")]) == 0  # in-process: no second start-up
+    printed = capsys.readouterr().out.splitlines()
+    written = sorted(tmp_path.iterdir())
+    expected = ["open.png"] if len(printed) == 1 else [f"open-{n}.png" for n in range(1, len(printed) + 1)]
+    assert [path.name for path in written] == expected
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in written)

@@ -29,11 +29,52 @@ GET_ME = {
 
 
 @dataclass(frozen=True, slots=True)
+class Upload:
+    """One file of a multipart upload, as the Bot API receives it."""
+
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
     at: float = field(default_factory=time.perf_counter)  # when the call was answered
+    files: dict[str, Upload] = field(default_factory=dict)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # Telegram's limits for sendPhoto
+PHOTO_MAX_SIDES = 10_000  # width + height
+PHOTO_MAX_RATIO = 20
+PHOTO_SIZES = (90, 320, 800, 1280, 2560)  # the longest sides of the sizes Telegram keeps of a photo
+
+
+def png_size(content: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR chunk (None if it is not a PNG)."""
+    if not content.startswith(PNG_SIGNATURE) or content[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
+_JSON_FIELDS = frozenset({"reply_markup", "reply_parameters", "caption_entities", "link_preview_options"})
+_INTEGER_FIELDS = frozenset({"chat_id", "message_thread_id", "reply_to_message_id"})
+
+
+def _form_fields(request_data: RequestData) -> dict[str, Any]:
+    """A multipart request's form fields as the server reads them: all text, JSON and integers decoded."""
+    fields: dict[str, Any] = {}
+    for name, value in request_data.json_parameters.items():
+        if name in _JSON_FIELDS:
+            fields[name] = json.loads(value)
+        elif name in _INTEGER_FIELDS and value.lstrip("-").isdigit():
+            fields[name] = int(value)
+        else:
+            fields[name] = value
+    return fields
 
 
 @dataclass
@@ -51,6 +92,7 @@ class RecordingRequest(BaseRequest):
     slow: dict[int, float] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(5000))
+    _uploads: dict[str, Upload] = field(default_factory=dict)  # file_id → the photo it names
 
     @property
     def read_timeout(self) -> float | None:
@@ -73,23 +115,51 @@ class RecordingRequest(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
-        params = json.loads(json.dumps(request_data.parameters)) if request_data else {}
+        files: dict[str, Upload] = {}
+        if request_data is not None and request_data.contains_files:  # multipart/form-data, as PTB sends it
+            params = _form_fields(request_data)
+            files = {key: Upload(*field) for key, field in request_data.multipart_data.items()}  # type: ignore[arg-type]
+        else:
+            params = json.loads(json.dumps(request_data.parameters)) if request_data else {}
         if name in self.fail:
-            self.calls.append(Call(name, params))
+            self.calls.append(Call(name, params, files=files))
             failures = self.fail[name]
             if not isinstance(failures, list) or len(failures) <= 1:
                 del self.fail[name]
             raise failures.pop(0) if isinstance(failures, list) else failures
         if (delay := self.slow.get(params.get("chat_id", 0), 0.0)) > 0:
             await asyncio.sleep(delay)
-        result = await self._result(name, params)
-        self.calls.append(Call(name, params, result))
+        if name == "sendPhoto" and (problem := self._photo_problem(params, files, self._uploads)):
+            self.calls.append(Call(name, params, files=files))
+            return 400, json.dumps({"ok": False, "error_code": 400, "description": problem}).encode()
+        result = await self._result(name, params, files)
+        self.calls.append(Call(name, params, result, files=files))
         if result is None:
             body = {"ok": False, "error_code": 404, "description": f"Not Found: method {name} is not faked"}
             return 404, json.dumps(body).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
-    async def _result(self, name: str, params: dict[str, Any]) -> Any:
+    @staticmethod
+    def _photo_problem(params: dict[str, Any], files: dict[str, Upload], known: dict[str, Upload]) -> str | None:
+        """What Telegram would reject about a sendPhoto (an upload, or the file_id of an earlier one)."""
+        upload = files.get("photo")
+        if upload is None and isinstance(params.get("photo"), str):
+            return None if params["photo"] in known else "Bad Request: wrong file identifier/HTTP URL specified"
+        if upload is None:
+            return "Bad Request: there is no photo in the request"
+        size = png_size(upload.content)
+        if size is None:
+            return "Bad Request: IMAGE_PROCESS_FAILED"
+        if len(upload.content) > PHOTO_MAX_BYTES:
+            return "Bad Request: PHOTO_INVALID_DIMENSIONS"
+        width, height = size
+        if width + height > PHOTO_MAX_SIDES or max(width, height) > PHOTO_MAX_RATIO * min(width, height):
+            return "Bad Request: PHOTO_INVALID_DIMENSIONS"
+        if len(params.get("caption", "")) > 1024:
+            return "Bad Request: message caption is too long"
+        return None
+
+    async def _result(self, name: str, params: dict[str, Any], files: dict[str, Upload]) -> Any:
         if name == "getMe":
             return GET_ME
         if name == "getUpdates":
@@ -100,6 +170,8 @@ class RecordingRequest(BaseRequest):
             return []
         if name == "sendMessage":
             return self._message(params, next(self._ids))
+        if name == "sendPhoto":
+            return self._photo_message(params, files, next(self._ids))
         if name == "editMessageText":
             return self._message(params, params.get("message_id", 1)) if "chat_id" in params else True
         if name == "getWebhookInfo":
@@ -107,6 +179,7 @@ class RecordingRequest(BaseRequest):
         if name in {
             "answerCallbackQuery",
             "answerInlineQuery",
+            "sendChatAction",
             "setMyCommands",
             "deleteMyCommands",
             "deleteWebhook",
@@ -132,6 +205,33 @@ class RecordingRequest(BaseRequest):
             message["reply_markup"] = params["reply_markup"]
         return message
 
+    def _photo_message(self, params: dict[str, Any], files: dict[str, Upload], message_id: int) -> dict[str, Any]:
+        """The Message Telegram returns for a photo: the caption, and the sizes it keeps (longest side 90,
+        320, 800, 1280, 2560, never larger than the upload), each a file_id it accepts from then on."""
+        message = self._message(params, message_id)
+        del message["text"]
+        if "caption" in params:
+            message["caption"] = params["caption"]
+        upload = files["photo"] if "photo" in files else self._uploads[params["photo"]]
+        width, height = png_size(upload.content) or (0, 0)
+        sizes: list[dict[str, Any]] = []
+        for n, side in enumerate(PHOTO_SIZES):
+            scale = min(1.0, side / max(width, height))
+            sizes.append(
+                {
+                    "file_id": f"AgAC{message_id}x{n}",
+                    "file_unique_id": f"AQAD{message_id}{n}",
+                    "width": round(width * scale),
+                    "height": round(height * scale),
+                    "file_size": round(len(upload.content) * scale * scale),
+                }
+            )
+            self._uploads[sizes[-1]["file_id"]] = upload
+            if scale == 1.0:
+                break
+        message["photo"] = sizes
+        return message
+
     # -- what the bot sent ---------------------------------------------------------------------------
 
     def of(self, method: str) -> list[dict[str, Any]]:
@@ -152,6 +252,14 @@ class RecordingRequest(BaseRequest):
         """Every inline button of one sent/edited message, row by row."""
         markup = params.get("reply_markup") or {}
         return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    def photos(self) -> list[tuple[dict[str, Any], Upload]]:
+        """Every sendPhoto that was accepted: its parameters and the photo (uploaded, or named by file_id)."""
+        return [
+            (call.params, call.files.get("photo") or self._uploads[call.params["photo"]])
+            for call in self.calls
+            if call.method == "sendPhoto" and call.result
+        ]
 
     def clear(self) -> None:
         self.calls.clear()

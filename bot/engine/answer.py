@@ -88,6 +88,20 @@ class Answer:
         return zh if self.lang == "zh" else en
 
 
+@dataclass(frozen=True, slots=True)
+class FilterWords:
+    """What a command's filter words ask for, in which language, and the words that are no filter."""
+
+    filters: Filters
+    lang: Lang
+    unknown: tuple[str, ...] = ()  # a misspelt or unknown word, or a model's name
+
+    @property
+    def not_understood(self) -> bool:
+        """Words, none of them a filter: like a list question, ask again rather than show everything."""
+        return bool(self.unknown) and self.filters.empty
+
+
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     chars = list(text)
     for start, end in spans:
@@ -129,7 +143,8 @@ class Engine:
 
     # -- understanding -------------------------------------------------------------------------------
 
-    def _read(self, text: str) -> _Reading:
+    def _read(self, text: str, listing: bool = False) -> _Reading:
+        """``listing``: the text is known to ask for a list (a command's filter words)."""
         mentions = self.names.scan(text)[:MAX_MENTIONS]
         cues = self.rules.read(_mask(text, ((m.start, m.end) for m in mentions)))
         family_cue = cues.found("family_cue")
@@ -138,7 +153,7 @@ class Engine:
             # a short family name without a version ("GPT", "Step", "Wan") only counts when asked about as a family;
             # a long one ("HunyuanImage", "Seedream") is a name in itself
             # "gpt-oss 有哪几个", "which Kling models": a list question about the family counts too
-            asked = family_cue or cues.found("list_words") or cues.found("count")
+            asked = listing or family_cue or cues.found("list_words") or cues.found("count")
             asked = asked or self.rules.read(text[mention.start : mention.end]).found("family_cue")
             targets = tuple(
                 t
@@ -248,21 +263,9 @@ class Engine:
 
     def models_in(self, text: str) -> tuple[Model, ...]:
         """The models named in ``text``, in order (typos corrected), without reading it as a question."""
-        reading = self._reading(text)
+        reading = self._understand(normalize(text).text)
         ids = (t.value for m in reading.mentions if (t := m.first("model")))
         return tuple(dict.fromkeys(self.knowledge.by_id[i] for i in ids))
-
-    def filters_in(self, words: str) -> tuple[Filters, list[str]]:
-        """List filters in ``words`` ("开源 谷歌 视频 Q1"), read by the same rules as questions, and the words that
-        are not filters (so a caller can say what it did not understand)."""
-        reading = self._reading(words)
-        leftovers = [w for w in reading.leftover_words() if _NAMEISH.fullmatch(w)]
-        return self._filters(reading), leftovers
-
-    def _reading(self, text: str) -> _Reading:
-        reading = self._read(self.rules.rewrite(normalize(text).text))
-        corrected = self._corrected(reading)
-        return reading if corrected is None else self._read(corrected)
 
     # -- answering -----------------------------------------------------------------------------------
 
@@ -272,11 +275,35 @@ class Engine:
         base = replace(self.blank(question.lang), question=question.original)
         if not question.text or self.rules.help_only(question.text):
             return base
-        answer = self._decide(base, self._reading(text), context)
+        answer = self._decide(base, self._understand(question.text), context)
         if answer.intent in (Intent.CARD, Intent.FIELD) and answer.models:
             earlier = [m for m in (context.recent if context else ()) if m is not answer.models[0]]
             answer = replace(answer, recent=(*earlier[-2:], answer.models[0]))
         return answer
+
+    def _understand(self, text: str, listing: bool = False) -> _Reading:
+        """Read normalised text: misspellings rewritten, names found, misspelt name words corrected."""
+        reading = self._read(self.rules.rewrite(text), listing)
+        if (corrected := self._corrected(reading)) is not None:
+            reading = self._read(corrected, listing)
+        return reading
+
+    @staticmethod
+    def _not_filters(reading: _Reading) -> list[str]:
+        """Model names and unknown words: what a filter-only command cannot use."""
+        models = [reading.text[m.start : m.end] for m in reading.mentions if m.first("model") and not m.first("vendor")]
+        return list(dict.fromkeys([*models, *(w for w in reading.leftover_words() if _NAMEISH.fullmatch(w))]))
+
+    def read_filters(self, words: str) -> FilterWords:
+        """Filter words read exactly as a list question reads them (``/timeline 开源 谷歌 Q1``), for commands
+        that take filters and need no intent: one parser for every list, picture or count. Words that are
+        no filter are returned as the user spelt them, not as typo correction left them."""
+        question = normalize(words)
+        reading = self._understand(question.text, listing=True)
+        unknown = self._not_filters(reading)
+        if unknown:
+            unknown = self._not_filters(self._read(self.rules.rewrite(question.text), listing=True)) or unknown
+        return FilterWords(self._filters(reading), question.lang, tuple(unknown))
 
     def _elliptical(self, model: Model, reading: _Reading) -> Model | None:
         """The second model of "Gemini 2.5 Flash-Lite 和 Flash" or "sonnet 4.5 vs 4", named by difference."""

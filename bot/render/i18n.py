@@ -60,6 +60,23 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "en": "Prices change often, so I don't answer price questions: please check {name}'s official pricing page "
         "(any price in the card is the launch price).",
     },
+    "tl_title": {"zh": "2025 年 AI 模型时间线", "en": "AI models of 2025: timeline"},
+    "tl_span": {"zh": "{first}–{last}", "en": "{first}–{last}"},
+    "tl_total": {"zh": "共 {total} 个模型", "en": "{total} model{s}"},
+    "tl_counts": {
+        "zh": "共 {total} 个模型（开源 {open} · 闭源 {closed}）",
+        "en": "{total} models ({open} open, {closed} closed)",
+    },
+    "tl_legend_open": {"zh": "开源（权重可下载）", "en": "open weights"},
+    "tl_legend_closed": {"zh": "闭源", "en": "closed"},
+    "tl_others": {"zh": "其他", "en": "Others"},
+    "tl_page": {"zh": "第 {n}/{pages} 张", "en": "picture {n}/{pages}"},
+    "tl_per_month": {"zh": "按月汇总", "en": "counted per month"},
+    "tl_summary_note": {
+        "zh": "模型太多，按月汇总数量；点下面的按钮看完整列表，或缩小范围，如 /timeline Q1、/timeline 谷歌。",
+        "en": "Too many models to label: counts per month. The button below lists them all; or narrow it down, e.g. /timeline Q1, /timeline Google.",
+    },
+    "tl_footer": {"zh": "AI 模型年鉴 · Model Almanac", "en": "Model Almanac · AI 模型年鉴"},
     "not_disclosed": {"zh": "未公开", "en": "not disclosed"},
     "total_unknown": {"zh": "总量未公开", "en": "total not disclosed"},
     "not_verified": {"zh": "许可未核实", "en": "licence not verified"},
@@ -226,6 +243,10 @@ COUNTRIES: dict[str, dict[Lang, str]] = {
     "Canada": {"zh": "加拿大", "en": "Canadian"},
     "South Korea": {"zh": "韩国", "en": "South Korean"},
     "UAE": {"zh": "阿联酋", "en": "Emirati"},
+}
+MONTHS: dict[Lang, tuple[str, ...]] = {
+    "zh": tuple(f"{n}月" for n in range(1, 13)),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 
 

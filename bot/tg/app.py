@@ -19,6 +19,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import CONFIG_ERROR_EXIT, Settings
 from bot.engine.normalize import Lang
 from bot.kb import KnowledgeLoadError
+from bot.pictures import TimelinePictures
 from bot.store import KnowledgeStore
 from bot.tg.chat_queues import ChatQueues
 from bot.tg.handlers import Handlers
@@ -28,8 +29,8 @@ from bot.tg.retrying_request import RetryingRequest
 
 log = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = ("start", "help", "latest", "model", "compare", "list", "vendors")
-GROUP_COMMANDS = ("help", "latest", "model", "compare", "list", "vendors")
+PRIVATE_COMMANDS = ("start", "help", "latest", "model", "compare", "list", "timeline", "vendors")
+GROUP_COMMANDS = ("help", "latest", "model", "compare", "list", "timeline", "vendors")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 
 
@@ -54,6 +55,7 @@ def build_application(
     store: KnowledgeStore,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    pictures: TimelinePictures | None = None,
 ) -> Application:
     """The one Application: real HTTP unless tests inject a fake ``request``.
 
@@ -62,7 +64,7 @@ def build_application(
     gets to finish or cancel its work after the Application stops and before the connection closes."""
     if settings.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the Telegram application")
-    handlers = Handlers(store, settings.admin_ids)
+    handlers = Handlers(store, settings.admin_ids, pictures=pictures or TimelinePictures(store))
     queues = ChatQueues(on_overflow=handlers.too_fast)
 
     async def drain(_: Application) -> None:

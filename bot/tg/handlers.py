@@ -21,7 +21,7 @@ from telegram import (
     MessageEntity,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -39,9 +39,11 @@ from bot.engine.conversation import Conversations, MemoryConversations
 from bot.engine.normalize import Lang, normalize
 from bot.kb import KnowledgeLoadError
 from bot.kb.schema import Model
+from bot.pictures import TimelinePictures
 from bot.render.cards import MAX_MESSAGE, render_html
+from bot.render.timeline import Picture
 from bot.store import KnowledgeDiff, KnowledgeStore
-from bot.tg.keyboards import keyboard_for, resolve, vendors_keyboard
+from bot.tg.keyboards import keyboard_for, resolve, timeline_keyboard, vendors_keyboard
 from bot.tg.messages import tr, user_lang
 
 log = logging.getLogger(__name__)
@@ -122,11 +124,16 @@ class Handlers:
     """The bot's update handlers, bound to the knowledge store and the admins."""
 
     def __init__(
-        self, store: KnowledgeStore, admin_ids: frozenset[int], conversations: Conversations | None = None
+        self,
+        store: KnowledgeStore,
+        admin_ids: frozenset[int],
+        conversations: Conversations | None = None,
+        pictures: TimelinePictures | None = None,
     ) -> None:
         self.store = store
         self.admin_ids = admin_ids
         self.conversations: Conversations = conversations or MemoryConversations()
+        self.pictures = pictures or TimelinePictures(store)
 
     def register(self, application: Application) -> None:
         fresh = filters.UpdateType.MESSAGE  # not edits: answering an edited question again would spam
@@ -138,6 +145,7 @@ class Handlers:
             "model": self.model,
             "compare": self.compare,
             "list": self.list_models,
+            "timeline": self.timeline,
             "vendors": self.vendors,
             "reload": self.reload,
         }
@@ -231,12 +239,12 @@ class Handlers:
     async def list_models(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/list [filter words]: the filters read by the question rules; words that are not filters are said."""
         words, engine = " ".join(context.args or []), self.store.engine
-        lang = normalize(words).lang if words else _lang(update)
-        filters, unknown = engine.filters_in(words)
-        if unknown and filters.empty:
+        request = engine.read_filters(words)
+        lang = request.lang if words else _lang(update)
+        if request.not_understood:
             await self._ask(update, "/list", f"{words} 有哪些模型" if lang == "zh" else f"list {words} models")
             return
-        await self._reply(update, "/list", engine.listing(filters, lang), engine)
+        await self._reply(update, "/list", engine.listing(request.filters, lang), engine)
 
     async def _reply(self, update: Update, kind: str, answer: Answer, engine: Engine) -> None:
         """Send an answer a command built directly; it becomes the conversation's last answer too."""
@@ -246,6 +254,51 @@ class Handlers:
         assert update.effective_message is not None
         await reply_answer(update.effective_message, answer, engine)
         _logged(kind, update, answer.intent, started)
+
+    async def timeline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/timeline [words]: the selection /list would give, as pictures; the words are read by the engine's
+        one filter parser. Nothing selected → the text answer; no filter among the words → a usage hint (other
+        words beside filters are passed over, as a list question passes over them)."""
+        started = time.perf_counter()
+        engine, version, message = self.store.engine, self.store.version, update.effective_message
+        assert message is not None
+        words = " ".join(context.args or [])
+        request = engine.read_filters(words)
+        lang = request.lang if words else _lang(update)
+        if request.not_understood:
+            await message.reply_html(_esc(tr("timeline_unknown", lang, words=", ".join(request.unknown))))
+            _logged("/timeline", update, "unknown_filter", started)
+            return
+        answer = engine.listing(request.filters, lang)
+        if not answer.models:
+            await reply_answer(message, answer, engine)
+            _logged("/timeline", update, "empty", started)
+            return
+        if self.pictures.cached(answer, version) is None:
+            await message.reply_chat_action(ChatAction.UPLOAD_PHOTO)
+        pictures = await self.pictures.get(answer, version)
+        markup = timeline_keyboard(answer, engine)
+        for i, picture in enumerate(pictures):
+            await self._send_picture(message, picture, i + 1, markup if i == len(pictures) - 1 else None)
+        _logged("/timeline", update, f"pictures={len(pictures)}", started)
+
+    async def _send_picture(
+        self, message: Message, picture: Picture, number: int, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        """By the file_id Telegram gave it the first time, else uploaded (and its file_id remembered)."""
+        caption = _esc(picture.caption)
+        if (known := self.pictures.file_id(picture)) is not None:
+            try:
+                await message.reply_photo(known, caption=caption, reply_markup=markup)
+                return
+            except BadRequest as error:  # a file_id Telegram no longer knows: upload the picture again
+                log.info("cached photo rejected (%s); uploading it again", error)
+        # the file name tells Telegram (and PTB) that it is a PNG
+        sent = await message.reply_photo(
+            picture.png, filename=f"timeline-{number}.png", caption=caption, reply_markup=markup
+        )
+        if sent.photo:
+            self.pictures.remember(picture, sent.photo[-1].file_id)
 
     async def vendors(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         started = time.perf_counter()

@@ -10,12 +10,15 @@ they sit under; the others answer with a new message:
 ``f:<lang>:<model-id>[:<page>]``      the models of that model's family
 ``c:<lang>:<id>:<id>[:<id>]``         compare those models
 ``q:<lang>:<page>:<l|c>:<filters>``   one page of a list (``l``) or count (``c``) answer
+``l:<lang>:<filters>``                that list as a new message (under a picture, which has no
+                                      text to edit)
 ====================================  =========================================================
 
 ``<filters>`` is ``.``-separated parts: ``vgoogle+openai`` vendors (folded names), ``nChina`` a country,
 ``f<model-id>`` a family (by one of its
 members), ``o1``/``o0`` open weights or not, ``d<a>-<b>`` whole months as days from 1 January, ``t0+1``
-model types and ``i2`` an input modality (indexes into the schema's literals), ``r1`` reasoning. Anything
+model types and ``i2`` an input modality (indexes into the schema's literals), ``r1`` reasoning,
+``kcoding+math`` capabilities (ids of capabilities.yaml), ``h1`` switchable (hybrid) reasoning. Anything
 that does not decode, names something the knowledge no longer has, or is not spelt exactly as the bot
 spells it (a page button is re-encoded and compared), resolves to ``None``.
 """
@@ -85,6 +88,10 @@ def _filters_code(filters: Filters, engine: Engine) -> str:
         parts.append(f"r{int(filters.reasoning)}")
     if filters.input_modality is not None:
         parts.append(f"i{MODALITIES.index(filters.input_modality)}")
+    if filters.capabilities:
+        parts.append("k" + "+".join(sorted(filters.capabilities)))
+    if filters.hybrid:
+        parts.append("h1")
     return ".".join(parts)
 
 
@@ -100,6 +107,11 @@ def page_data(answer: Answer, page: int, engine: Engine) -> str | None:
         return _fits(f"f:{lang}:{member.id}:{page}")
     kind = "c" if answer.intent == Intent.COUNT else "l"
     return _fits(f"q:{lang}:{page}:{kind}:{_filters_code(filters, engine)}")
+
+
+def list_data(answer: Answer, engine: Engine) -> str | None:
+    """The button data that sends ``answer``'s selection as a text list in a new message."""
+    return _fits(f"l:{answer.lang}:{_filters_code(answer.filters, engine)}")
 
 
 # -- decoding ---------------------------------------------------------------------------------------------
@@ -142,6 +154,10 @@ def _decode_filters(code: str, engine: Engine) -> Filters:
                 fields["types"] = frozenset(TYPES[_index(i)] for i in rest.split("+"))
             case "i":
                 fields["input_modality"] = MODALITIES[_index(rest)]
+            case "h":
+                fields["hybrid"] = _flag(rest)
+            case "k":
+                fields["capabilities"] = frozenset(knowledge.capability_by_id[c].id for c in rest.split("+"))
             case _:
                 _invalid(part)
     return Filters(**fields)  # type: ignore[arg-type]
@@ -182,6 +198,8 @@ def _resolve(engine: Engine, kind: str, lang: Lang, args: list[str]) -> Pressed:
             filters = Filters(family=by_id[args[0]].family or _invalid(args[0]))
         page = _index(args[1]) if len(args) == 2 else 0
         return Pressed(engine.listing(filters, lang), page, edit=len(args) == 2)
+    if kind == "l" and len(args) == 1:
+        return Pressed(engine.listing(_decode_filters(args[0], engine), lang))
     if kind == "q" and len(args) == 3:
         filters = _decode_filters(args[2], engine)
         return Pressed(engine.listing(filters, lang, _LIST_KINDS[args[1]]), _index(args[0]), edit=True)
@@ -190,7 +208,7 @@ def _resolve(engine: Engine, kind: str, lang: Lang, args: list[str]) -> Pressed:
 
 def resolve(data: str | None, engine: Engine) -> Pressed | None:
     """What a button's data asks for now, or None when it is forged, malformed or stale."""
-    if not data or len(data.encode()) > MAX_DATA:
+    if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_DATA:  # forged data may hold a lone surrogate
         return None
     kind, _, rest = data.partition(":")
     lang, _, rest = rest.partition(":")
@@ -204,6 +222,8 @@ def resolve(data: str | None, engine: Engine) -> Pressed | None:
         return None
     if pressed.edit and page_data(pressed.answer, pressed.page, engine) != data:
         return None  # a page button only in the one spelling the bot writes (parts in order, no other form)
+    if kind == "l" and list_data(pressed.answer, engine) != data:
+        return None  # the same for the list button under a picture
     return pressed
 
 
@@ -275,6 +295,13 @@ def vendors_keyboard(engine: Engine, lang: Lang, per_row: int = 3) -> InlineKeyb
         if knowledge.by_vendor.get(vendor.name)
     ]
     return InlineKeyboardMarkup([buttons[i : i + per_row] for i in range(0, len(buttons), per_row)])
+
+
+def timeline_keyboard(answer: Answer, engine: Engine) -> InlineKeyboardMarkup | None:
+    """Under a timeline picture: the same selection as a text list."""
+    if (data := list_data(answer, engine)) is None:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(tr("btn_as_list", answer.lang), callback_data=data)]])
 
 
 def keyboard_for(answer: Answer, engine: Engine, page: int = 0) -> InlineKeyboardMarkup | None:

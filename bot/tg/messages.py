@@ -15,10 +15,11 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "cmd_compare": {"zh": "对比两三个模型 <a> <b> [c]", "en": "Compare two or three models <a> <b> [c]"},
     "cmd_list": {"zh": "按条件列出模型 [条件]", "en": "List models [filter words]"},
     "cmd_vendors": {"zh": "所有厂商及模型数", "en": "All vendors with model counts"},
+    "cmd_timeline": {"zh": "2025 年时间线图片 [条件]", "en": "The 2025 timeline as a picture [filter words]"},
     # greetings and usage
     "start": {
-        "zh": "直接发问题给我就行，也可以用命令：/latest /model /compare /list /vendors",
-        "en": "Just send me a question, or use the commands: /latest /model /compare /list /vendors",
+        "zh": "直接发问题给我就行，也可以用命令：/latest /model /compare /list /timeline /vendors",
+        "en": "Just send me a question, or use the commands: /latest /model /compare /list /timeline /vendors",
     },
     "group_hint": {
         "zh": "在群里请 @我、回复我的消息或使用命令来提问。",
@@ -31,6 +32,12 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "usage_compare": {
         "zh": "用法：/compare 模型A 模型B [模型C]，例如 /compare o3 o4-mini",
         "en": "Usage: /compare <a> <b> [c], e.g. /compare o3 o4-mini",
+    },
+    "timeline_unknown": {
+        "zh": "这些词不是时间线的筛选条件：{words}。可以这样用：/timeline 开源、/timeline 谷歌、/timeline 视频、"
+        "/timeline Q1、/timeline 1-4月",
+        "en": "These words are not timeline filters: {words}. Try /timeline open weights, /timeline Google, "
+        "/timeline video, /timeline Q1, /timeline Jan-Apr",
     },
     "usage_latest": {"zh": "用法：/latest [1–20 的数字]", "en": "Usage: /latest [a number from 1 to 20]"},
     "vendors_header": {"zh": "{vendors} 家机构 · {models} 个模型", "en": "{vendors} organisations · {models} models"},
@@ -61,6 +68,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "btn_compare": {"zh": "⚖️ 与 {name} 对比", "en": "⚖️ Compare with {name}"},
     "btn_prev": {"zh": "◀ 上一页", "en": "◀ Prev"},
     "btn_next": {"zh": "下一页 ▶", "en": "Next ▶"},
+    "btn_as_list": {"zh": "📋 以文字列表查看", "en": "📋 As a text list"},
     # notices
     "stale_button": {
         "zh": "这个按钮已失效，请重新提问。",

@@ -1,6 +1,8 @@
 """Shared fixtures: the real knowledge base, and scratch copies of it to break."""
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +11,8 @@ import pytest
 from bot.kb import KnowledgeBase, load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
+# parses kept by the YAML reader go to a scratch folder, never the developer's own cache
+os.environ.setdefault("ALMANAC_CACHE_DIR", tempfile.mkdtemp(prefix="almanac-test-cache-"))
 KNOWLEDGE = ROOT / "knowledge"
 
 

@@ -312,3 +312,12 @@ def test_permission_errors_are_named(knowledge_copy: Path, unreadable: str, expe
         f"{knowledge_copy}/{expected}",
         "1 error in the knowledge base: nothing loaded",
     ]
+
+
+def test_a_kept_parse_still_reports_errors_with_their_lines(knowledge_copy: Path, write_file: Writer) -> None:
+    """The second load reads the file's parse from the cache; its errors still name the line."""
+    write_file("models/test.yaml", VALID.replace("context_window: 32768", "context_window: 1M"))
+    first, second = errors_of(knowledge_copy), errors_of(knowledge_copy)
+    assert first == second and any("test.yaml:21: entry 'Test Model': context_window" in e for e in second)
+    write_file("models/test.yaml", VALID)  # changed bytes are parsed again, never served from the cache
+    assert load_knowledge(knowledge_copy).by_id["test-model"].context_window == 32768

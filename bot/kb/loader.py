@@ -28,11 +28,16 @@ _PROBLEMS = {"missing": "required field is missing", "extra_forbidden": "unknown
 
 @dataclass(frozen=True, slots=True)
 class Located(Generic[EntryT]):
-    """A validated entry and where it was written."""
+    """A validated entry and where it was written (its node is composed only when a line is needed)."""
 
     entry: EntryT
     file: str
-    node: yaml.Node
+    document: YamlDocument
+    index: int
+
+    @property
+    def node(self) -> yaml.Node:
+        return self.document.node.value[self.index]
 
     def line(self, *path: int | str) -> int:
         return node_line(self.node, path)
@@ -119,13 +124,13 @@ def read_entries(path: Path, shown: str, schema: type[EntryT], what: str, errors
         )
         return []
     entries: list[Located[EntryT]] = []
-    for index, (item, item_node) in enumerate(zip(document.data, document.node.value, strict=True)):
+    for index, item in enumerate(document.data):
         name = item.get("name") if isinstance(item, dict) else None
         label = name if isinstance(name, str) else f"#{index + 1}"
         try:
-            entries.append(Located(schema.model_validate(item), shown, item_node))
+            entries.append(Located(schema.model_validate(item), shown, document, index))
         except ValidationError as exc:
-            errors.extend(_validation_errors(exc, shown, item_node, label))
+            errors.extend(_validation_errors(exc, shown, document.node.value[index], label))
     return entries
 
 

@@ -2,10 +2,17 @@
 
 Returns the parsed data together with its node tree, so that validation errors can be traced back to the
 line that caused them. Every failure becomes a ``KnowledgeError``; nothing here raises.
+
+Composing YAML is most of the cost of loading the knowledge, so a successful parse is kept in a cache keyed by
+the file's exact bytes (``$ALMANAC_CACHE_DIR``, default ``~/.cache/model-almanac``): an unchanged file is not
+parsed again by the next start or ``/reload``. Changed bytes are a new key; validation always runs.
 """
 
+import hashlib
+import marshal
+import os
 import re
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,6 +21,7 @@ import yaml
 from bot.kb.errors import KnowledgeError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+PARSER_VERSION = 1  # bump when what a parse returns changes, so kept parses from before are not used
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
 _CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)  # a line that is neither blank nor a comment
 
@@ -58,13 +66,54 @@ class _Shared(Exception):
         self.node = node
 
 
-@dataclass(frozen=True, slots=True)
 class YamlDocument:
-    """A file's data, the node it was built from (for line numbers) and any key written twice in a mapping."""
+    """A file's data, any key written twice in a mapping, and the node tree (for line numbers), which is
+    composed again only when an error needs a line: a file read from the parse cache has none until then."""
 
-    data: Any
-    node: yaml.Node
-    duplicates: tuple[tuple[str, int], ...] = ()
+    def __init__(self, data: Any, text: str, duplicates: tuple[tuple[str, int], ...], node: yaml.Node | None) -> None:
+        self.data, self.duplicates = data, duplicates
+        self._text, self._node = text, node
+
+    @property
+    def node(self) -> yaml.Node:
+        if self._node is None:
+            loader = _Loader(self._text)
+            try:
+                self._node = loader.get_single_node()  # this text parsed once already, without error
+            finally:
+                loader.dispose()
+        return self._node
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("ALMANAC_CACHE_DIR") or Path.home() / ".cache" / "model-almanac") / "yaml"
+
+
+def _cache_file(raw: bytes) -> Path:
+    # marshal's format follows the interpreter, so the interpreter version is part of the key
+    version = f"{sys.version_info.major}{sys.version_info.minor}"
+    return _cache_dir() / f"{hashlib.sha256(raw).hexdigest()}-{PARSER_VERSION}-py{version}.marshal"
+
+
+def _cached(raw: bytes) -> tuple[Any, tuple[tuple[str, int], ...]] | None:
+    """The parse of exactly these bytes from an earlier load, if one was kept (any failure: parse again)."""
+    try:
+        data, duplicates = marshal.loads(_cache_file(raw).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return data, tuple(tuple(d) for d in duplicates)
+
+
+def _keep(raw: bytes, data: Any, duplicates: tuple[tuple[str, int], ...]) -> None:
+    """Keep a successful parse for the next load: content-addressed, written atomically, best effort."""
+    target = _cache_file(raw)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = target.with_suffix(f".{os.getpid()}.tmp")
+        scratch.write_bytes(marshal.dumps((data, duplicates)))
+        scratch.replace(target)
+    except (OSError, ValueError):
+        pass
 
 
 def _build(loader: _Loader, root: yaml.Node) -> tuple[Any, list[tuple[str, int]]]:
@@ -131,6 +180,8 @@ def read_yaml(path: Path, shown: str) -> YamlDocument | list[KnowledgeError]:
         return fail("indented with a tab; YAML indentation must use spaces", text.count("\n", 0, tab.start()) + 1)
     if not _CONTENT.search(text):
         return fail("file is empty")
+    if (hit := _cached(raw)) is not None:
+        return YamlDocument(hit[0], text, hit[1], None)
 
     loader = _Loader(text)
     try:
@@ -156,7 +207,8 @@ def read_yaml(path: Path, shown: str) -> YamlDocument | list[KnowledgeError]:
         loader.dispose()
     if node is None:
         return fail("file is empty")
-    return YamlDocument(data, node, tuple(duplicates))
+    _keep(raw, data, tuple(duplicates))
+    return YamlDocument(data, text, tuple(duplicates), node)
 
 
 def _node_line(node: yaml.Node) -> int:

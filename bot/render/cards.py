@@ -57,7 +57,7 @@ def _modalities(values: tuple[str, ...], lang: Lang) -> str:
 def _timeline(model: Model, lang: Lang) -> str:
     if len(model.dates) == 1:
         return str(model.released)
-    return " · ".join(f"{step.date} {step.stage(lang)}" for step in model.dates)
+    return " · ".join(str(step.date) if step.is_release else f"{step.date} {step.stage(lang)}" for step in model.dates)
 
 
 def billions(value: float) -> str:

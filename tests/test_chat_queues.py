@@ -12,10 +12,10 @@ from telegram.ext import Application
 
 from bot.engine import Engine
 from bot.kb import KnowledgeBase
+from bot.render.i18n import STRINGS
 from bot.store import KnowledgeStore
 from bot.tg.app import build_application
 from bot.tg.chat_queues import MAX_PENDING, ChatQueues
-from bot.tg.messages import STRINGS
 from tests.conftest import KNOWLEDGE
 from tests.test_telegram import GROUP, make_settings
 from tests.tg_fakes import RecordingRequest, UpdateFactory

@@ -24,11 +24,11 @@ from bot.engine import Engine, Intent
 from bot.kb import KnowledgeBase
 from bot.kb.names import fold_name
 from bot.render.cards import MAX_MESSAGE, PAGE_SIZE, render_html
+from bot.render.i18n import STRINGS
 from bot.store import KnowledgeStore
 from bot.tg.app import build_application
 from bot.tg.keyboards import MAX_DATA, card_keyboard, keyboard_for, page_data, resolve
 from bot.tg.logs import REDACTED, RedactSecrets, install_secret_filter
-from bot.tg.messages import STRINGS
 from bot.tg.retrying_request import RetryingRequest
 from tests.conftest import KNOWLEDGE
 from tests.tg_fakes import (

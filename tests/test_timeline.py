@@ -23,11 +23,11 @@ from bot.kb.schema import YEAR, Model
 from bot.pictures import TimelinePictures
 from bot.render import timeline
 from bot.render.i18n import MONTHS, STRINGS, TYPES
+from bot.render.i18n import STRINGS as TG_STRINGS
 from bot.render.timeline import DPI, MAX_HEIGHT, WIDTH, Page, draw, drawing, missing_glyphs, plan, render_timeline
 from bot.store import KnowledgeStore
 from bot.tg.app import build_application
 from bot.tg.keyboards import list_data, resolve
-from bot.tg.messages import STRINGS as TG_STRINGS
 from tests.conftest import KNOWLEDGE, nothing_words
 from tests.test_telegram import ADMIN, Bot, buttons, data_of, edit_models, esc, make_settings
 from tests.tg_fakes import RecordingRequest, UpdateFactory, png_size

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.engine import Answer, Filters, Intent
 from bot.engine.normalize import Lang
 from bot.kb.schema import Milestone, Model
-from bot.render.i18n import COMMERCIAL_USE, COUNTRIES, LICENSE_WORDS, MODALITIES, REASONING, TYPES, text
+from bot.render.i18n import COMMERCIAL_USE, COUNTRIES, LICENSE_WORDS, MODALITIES, REASONING, TYPES, tr
 
 MAX_MESSAGE = 4096
 PAGE_SIZE = 10
@@ -47,7 +47,7 @@ PLAIN = Markup(html=False)
 
 
 def _tokens(value: int | None, lang: Lang) -> str:
-    return text("not_disclosed", lang) if value is None else text("tokens", lang, n=f"{value:,}")
+    return tr("not_disclosed", lang) if value is None else tr("tokens", lang, n=f"{value:,}")
 
 
 def _modalities(values: tuple[str, ...], lang: Lang) -> str:
@@ -73,22 +73,22 @@ def _params_short(model: Model, lang: Lang) -> str:
     """ "235B (激活 22B)": the numbers alone, for tables and rankings."""
     total, active = model.params_total_b, model.params_active_b
     if total is None and active is None:
-        return text("not_disclosed", lang)
-    shown = billions(total) if total is not None else text("total_unknown", lang)
-    return f"{shown} ({text('active', lang)} {billions(active)})" if active is not None else shown
+        return tr("not_disclosed", lang)
+    shown = billions(total) if total is not None else tr("total_unknown", lang)
+    return f"{shown} ({tr('active', lang)} {billions(active)})" if active is not None else shown
 
 
 def _params(model: Model, lang: Lang) -> str:
     note = model.params_note_zh if lang == "zh" else model.params_note_en
     if model.params_total_b is None and model.params_active_b is None:
-        return note or text("not_disclosed", lang)
-    return f"{_params_short(model, lang)}{text('note', lang, note=note) if note else ''}"
+        return note or tr("not_disclosed", lang)
+    return f"{_params_short(model, lang)}{tr('note', lang, note=note) if note else ''}"
 
 
 def license_name(model: Model, lang: Lang) -> str:
     """The short licence name; the few that are words ("proprietary") in the answer's language."""
     if model.license is None:
-        return text("not_verified", lang)
+        return tr("not_verified", lang)
     return LICENSE_WORDS.get(model.license, {}).get(lang, model.license)
 
 
@@ -97,13 +97,13 @@ def _license(model: Model, lang: Lang) -> str:
     if not model.open_weights:
         return license_name(model, lang)
     note = model.license_note_zh if lang == "zh" else model.license_note_en
-    use = COMMERCIAL_USE[model.commercial_use][lang] if model.commercial_use else text("terms_not_verified", lang)
-    return f"{license_name(model, lang)}{text('comma', lang)}{use}{text('note', lang, note=note) if note else ''}"
+    use = COMMERCIAL_USE[model.commercial_use][lang] if model.commercial_use else tr("terms_not_verified", lang)
+    return f"{license_name(model, lang)}{tr('comma', lang)}{use}{tr('note', lang, note=note) if note else ''}"
 
 
 def _openness(model: Model, lang: Lang) -> str:
     key = "is_open" if model.open_weights else "is_closed"
-    return text(key, lang, license=_license(model, lang))
+    return tr(key, lang, license=_license(model, lang))
 
 
 def _capabilities(model: Model, answer: Answer) -> str:
@@ -118,19 +118,19 @@ def card(model: Model, answer: Answer, m: Markup) -> str:
     lines = [
         f"{m.bold(model.name)} · {m.esc(answer.vendor_label(model.vendor))}",
         m.italic(summary),
-        f"📅 {text('released', lang)}: {m.esc(_timeline(model, lang))}",
-        f"🏷 {text('type', lang)}: {m.esc(TYPES[model.type][lang])} · {text('reasoning', lang)}: "
+        f"📅 {tr('released', lang)}: {m.esc(_timeline(model, lang))}",
+        f"🏷 {tr('type', lang)}: {m.esc(TYPES[model.type][lang])} · {tr('reasoning', lang)}: "
         f"{m.esc(REASONING[model.reasoning][lang])}",
-        f"🔓 {text('open_weights', lang)}: {m.esc(_openness(model, lang))}",
-        f"🧮 {text('params', lang)}: {m.esc(_params(model, lang))}",
-        f"📏 {text('context_window', lang)}: {m.esc(_tokens(model.context_window, lang))} · "
-        f"{text('max_output', lang)}: {m.esc(_tokens(model.max_output, lang))}",
-        f"🎛 {text('input', lang)}: {m.esc(_modalities(model.input_modalities, lang))} → "
-        f"{text('output', lang)}: {m.esc(_modalities(model.output_modalities, lang))}",
-        f"🧰 {text('capabilities', lang)}: {m.esc(_capabilities(model, answer))}",
+        f"🔓 {tr('open_weights', lang)}: {m.esc(_openness(model, lang))}",
+        f"🧮 {tr('params', lang)}: {m.esc(_params(model, lang))}",
+        f"📏 {tr('context_window', lang)}: {m.esc(_tokens(model.context_window, lang))} · "
+        f"{tr('max_output', lang)}: {m.esc(_tokens(model.max_output, lang))}",
+        f"🎛 {tr('input', lang)}: {m.esc(_modalities(model.input_modalities, lang))} → "
+        f"{tr('output', lang)}: {m.esc(_modalities(model.output_modalities, lang))}",
+        f"🧰 {tr('capabilities', lang)}: {m.esc(_capabilities(model, answer))}",
         *(f"• {m.esc(h)}" for h in highlights),
-        f"🔗 {m.link(text('source', lang), model.source)}"
-        + (f" · {m.esc(text('press_reports', lang))}" if model.confidence == "medium" else ""),
+        f"🔗 {m.link(tr('source', lang), model.source)}"
+        + (f" · {m.esc(tr('press_reports', lang))}" if model.confidence == "medium" else ""),
     ]
     return "\n".join(lines)
 
@@ -145,7 +145,7 @@ def list_line(model: Model, answer: Answer, m: Markup) -> str:
     lang, filters = answer.lang, answer.filters
     step = _listed_step(model, filters)
     note = f" ({step.stage(lang)})" if filters.start and not step.is_release else ""
-    openness = f"{text('open', lang)} ({license_name(model, lang)})" if model.open_weights else text("closed", lang)
+    openness = f"{tr('open', lang)} ({license_name(model, lang)})" if model.open_weights else tr("closed", lang)
     return (
         f"{step.date} · {m.bold(model.name)}{m.esc(note)} · {m.esc(answer.vendor_label(model.vendor))} · "
         f"{m.esc(openness)}"
@@ -164,15 +164,15 @@ def _describe_filters(answer: Answer) -> str:
     if filters.start and filters.end:
         parts.append(f"{filters.start}…{filters.end}")
     if filters.open_weights is not None:
-        parts.append(text("filter_open" if filters.open_weights else "filter_closed", lang))
+        parts.append(tr("filter_open" if filters.open_weights else "filter_closed", lang))
     if filters.reasoning:
-        parts.append(text("filter_reasoning", lang))
+        parts.append(tr("filter_reasoning", lang))
     if filters.hybrid:
-        parts.append(text("filter_hybrid", lang))
+        parts.append(tr("filter_hybrid", lang))
     parts.extend(TYPES[t][lang] for t in sorted(filters.types))
     parts.extend(answer.capability_label(c) for c in sorted(filters.capabilities))
     if filters.input_modality:
-        parts.append(text("filter_input", lang, modality=MODALITIES[filters.input_modality][lang]))
+        parts.append(tr("filter_input", lang, modality=MODALITIES[filters.input_modality][lang]))
     return " · ".join(parts)
 
 
@@ -192,7 +192,7 @@ def _step_dates(model: Model, lang: Lang) -> str:
     later = [step for step in model.dates if not step.is_release]
     if not later:
         return ""
-    return text(
+    return tr(
         "note",
         lang,
         note="；".join(f"{step.date} {step.stage(lang)}" for step in later)
@@ -206,38 +206,38 @@ def direct_answer(answer: Answer) -> str:
     model, lang, fact = answer.models[0], answer.lang, answer.fact
     name = model.name
     if fact == "context_window":
-        return text(
+        return tr(
             "is_context" if model.context_window else "unknown_fact",
             lang,
             name=name,
             value=_tokens(model.context_window, lang),
-            what=text("context_window", lang),
+            what=tr("context_window", lang),
         )
     if fact == "max_output":
         if model.max_output is None:
-            return text("unknown_fact", lang, name=name, what=text("max_output", lang))
-        return text(
+            return tr("unknown_fact", lang, name=name, what=tr("max_output", lang))
+        return tr(
             "is_max_output", lang, name=name, value=f"{model.max_output:,}", context=_tokens(model.context_window, lang)
         )
     if fact == "params":
-        return text("is_params", lang, name=name, value=_params(model, lang))
+        return tr("is_params", lang, name=name, value=_params(model, lang))
     if fact == "released":
-        return text("is_released", lang, name=name, date=str(model.released), later=_step_dates(model, lang))
+        return tr("is_released", lang, name=name, date=str(model.released), later=_step_dates(model, lang))
     if fact == "maker":
         vendor = answer.vendor_label(model.vendor)
         country = answer.vendor_countries.get(model.vendor, "")
-        return text("is_made_by", lang, name=name, vendor=vendor, country=COUNTRIES.get(country, {}).get(lang, country))
+        return tr("is_made_by", lang, name=name, vendor=vendor, country=COUNTRIES.get(country, {}).get(lang, country))
     if fact == "license":
-        return text("is_licensed", lang, name=name, value=_openness(model, lang))
+        return tr("is_licensed", lang, name=name, value=_openness(model, lang))
     if fact == "commercial_use":
         return _commercial(model, answer)
     if fact == "open_weights":
         key = "yes_open" if model.open_weights else "not_open"
-        return text(key, lang, name=name, license=license_name(model, lang))
+        return tr(key, lang, name=name, license=license_name(model, lang))
     if fact == "reasoning":
-        return text(f"reasoning_{str(model.reasoning).lower()}", lang, name=name)
+        return tr(f"reasoning_{str(model.reasoning).lower()}", lang, name=name)
     if fact == "modalities":
-        return text(
+        return tr(
             "is_modalities",
             lang,
             name=name,
@@ -245,19 +245,19 @@ def direct_answer(answer: Answer) -> str:
             outputs=_modalities(model.output_modalities, lang),
         )
     if fact == "access":
-        ways = text("list_sep", lang).join(text(f"access_{a}", lang) for a in model.access)
-        return text("is_access", lang, name=name, ways=ways)
-    return text("price", lang, name=name)
+        ways = tr("list_sep", lang).join(tr(f"access_{a}", lang) for a in model.access)
+        return tr("is_access", lang, name=name, ways=ways)
+    return tr("price", lang, name=name)
 
 
 def _commercial(model: Model, answer: Answer) -> str:
     lang, name = answer.lang, model.name
     if not model.open_weights:
-        return text("commercial_closed", lang, name=name, vendor=answer.vendor_label(model.vendor))
+        return tr("commercial_closed", lang, name=name, vendor=answer.vendor_label(model.vendor))
     note = model.license_note_zh if lang == "zh" else model.license_note_en
-    detail = text("note", lang, note=note) if note else ""
+    detail = tr("note", lang, note=note) if note else ""
     key = f"commercial_{model.commercial_use}" if model.commercial_use else "commercial_unverified"
-    return text(key, lang, name=name, license=license_name(model, lang), detail=detail)
+    return tr(key, lang, name=name, license=license_name(model, lang), detail=detail)
 
 
 def short_card(model: Model, answer: Answer, m: Markup) -> str:
@@ -270,7 +270,7 @@ def short_card(model: Model, answer: Answer, m: Markup) -> str:
         f"📅 {m.esc(_timeline(model, lang))} · {m.esc(TYPES[model.type][lang])} · {m.esc(_openness(model, lang))}",
     ]
     if model.confidence == "medium":
-        lines.append(m.esc(text("press_reports", lang)))
+        lines.append(m.esc(tr("press_reports", lang)))
     return "\n".join(lines)
 
 
@@ -300,8 +300,8 @@ def _verdict(answer: Answer) -> str | None:
     scored = [(value(x), x) for x in models]
     known = [(v, x) for v, x in scored if v is not None]
     if len(known) < len(models):
-        missing = text("list_sep", lang).join(x.name for v, x in scored if v is None)
-        return text("verdict_unknown", lang, what=text(label, lang), names=missing)
+        missing = tr("list_sep", lang).join(x.name for v, x in scored if v is None)
+        return tr("verdict_unknown", lang, what=tr(label, lang), names=missing)
     best = max(v for v, _ in known)
     winners = [x for v, x in known if v == best]
     lowest = answer.lowest and answer.dimension == "params_total"
@@ -309,11 +309,11 @@ def _verdict(answer: Answer) -> str | None:
         best = min(v for v, _ in known)
         winners = [x for v, x in known if v == best]
     ordered = [*winners, *(x for x in models if x not in winners)]  # the winner's value first
-    values = text("versus", lang).join(f"{x.name} {_shown(x, label, lang)}" for x in ordered)
+    values = tr("versus", lang).join(f"{x.name} {_shown(x, label, lang)}" for x in ordered)
     if len(winners) == len(models):
-        return text("verdict_tie", lang, what=text(label, lang), values=values)
+        return tr("verdict_tie", lang, what=tr(label, lang), values=values)
     key = f"verdict_{'smaller' if lowest else answer.dimension}"
-    return text(key, lang, name=text("list_sep", lang).join(w.name for w in winners), values=values)
+    return tr(key, lang, name=tr("list_sep", lang).join(w.name for w in winners), values=values)
 
 
 def _differences(answer: Answer, m: Markup) -> list[str]:
@@ -335,15 +335,15 @@ def _differences(answer: Answer, m: Markup) -> list[str]:
     for label, show in facts:
         values = [show(x) for x in models]
         if len(set(values)) == 1:
-            same.append(f"{text(label, lang)} {values[0]}")
+            same.append(f"{tr(label, lang)} {values[0]}")
         else:
-            pairs = text("pair_sep", lang).join(f"{x.name} {v}" for x, v in zip(models, values, strict=True))
-            different.append(f"• {m.bold(text(label, lang))}: {m.esc(pairs)}")
+            pairs = tr("pair_sep", lang).join(f"{x.name} {v}" for x, v in zip(models, values, strict=True))
+            different.append(f"• {m.bold(tr(label, lang))}: {m.esc(pairs)}")
     blocks = []
     if different:
-        blocks.append(m.bold(text("differs", lang)) + "\n" + "\n".join(different))
+        blocks.append(m.bold(tr("differs", lang)) + "\n" + "\n".join(different))
     if same:
-        blocks.append(m.esc(text("same", lang, facts=text("list_sep", lang).join(same))))
+        blocks.append(m.esc(tr("same", lang, facts=tr("list_sep", lang).join(same))))
     for model in models:
         highlights = model.highlights_zh if lang == "zh" else model.highlights_en
         blocks.append(m.bold(model.name) + "\n" + "\n".join(f"• {m.esc(h)}" for h in highlights))
@@ -355,25 +355,25 @@ def _blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
     lang = answer.lang
     if answer.intent == Intent.HELP:
         vendors = len(answer.vendor_names)
-        return [m.esc(text("help", lang, models=answer.total, vendors=vendors)), m.esc(text("examples", lang))]
+        return [m.esc(tr("help", lang, models=answer.total, vendors=vendors)), m.esc(tr("examples", lang))]
     if answer.intent == Intent.OUT_OF_SCOPE:
         reason = answer.reason or "topic"
-        head = text("out_of_scope" if reason == "topic" else reason, lang, name=answer.unknown_name)
+        head = tr("out_of_scope" if reason == "topic" else reason, lang, name=answer.unknown_name)
         if answer.suggestions:
-            return [m.esc(head), m.esc(text("clarify", lang)), _suggestion_lines(answer, m)]
-        examples = text("filter_examples" if reason == "filter" else "examples", lang)
-        return [m.esc(head), f"{text('try', lang)}\n{m.esc(examples)}"]
+            return [m.esc(head), m.esc(tr("clarify", lang)), _suggestion_lines(answer, m)]
+        examples = tr("filter_examples" if reason == "filter" else "examples", lang)
+        return [m.esc(head), f"{tr('try', lang)}\n{m.esc(examples)}"]
     if answer.intent == Intent.CLARIFY:
-        unknown = text("unknown", lang, name=answer.unknown_name) + "\n" if answer.unknown_name else ""
-        return [m.esc(unknown + text("clarify", lang)), _suggestion_lines(answer, m)]
+        unknown = tr("unknown", lang, name=answer.unknown_name) + "\n" if answer.unknown_name else ""
+        return [m.esc(unknown + tr("clarify", lang)), _suggestion_lines(answer, m)]
     if answer.intent == Intent.CARD:
         return [card(answer.models[0], answer, m)]
     if answer.intent == Intent.FIELD:
         return [m.bold(direct_answer(answer)), short_card(answer.models[0], answer, m)]
     if answer.intent == Intent.COMPARE:
-        names = text("versus", lang).join(x.name for x in answer.models)
+        names = tr("versus", lang).join(x.name for x in answer.models)
         verdict = _verdict(answer)
-        head = m.bold(verdict) if verdict else m.bold(text("compare_header", lang, names=names))
+        head = m.bold(verdict) if verdict else m.bold(tr("compare_header", lang, names=names))
         return [head, *_differences(answer, m)]
     return _list_blocks(answer, m, page)
 
@@ -386,23 +386,23 @@ def _list_blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
     lang, filters = answer.lang, answer.filters
     what = _describe_filters(answer)
     if answer.intent == Intent.LATEST:
-        header = text("latest_header", lang, n=len(answer.models), what=f" · {what}" if what else "")
+        header = tr("latest_header", lang, n=len(answer.models), what=f" · {what}" if what else "")
     elif answer.intent == Intent.SUPERLATIVE:
-        metric = text(f"metric_{answer.metric}", lang) + (text("smallest_first", lang) if answer.lowest else "")
-        header = text("superlative_header", lang, metric=metric, what=f" · {what}" if what else "")
+        metric = tr(f"metric_{answer.metric}", lang) + (tr("smallest_first", lang) if answer.lowest else "")
+        header = tr("superlative_header", lang, metric=metric, what=f" · {what}" if what else "")
     elif answer.intent == Intent.COUNT:
-        header = text(
+        header = tr(
             "count", lang, total=answer.total, s="" if answer.total == 1 else "s", what=f" ({what})" if what else ""
         )
     else:
-        header = text("list_header", lang, what=what or text("all_models", lang), total=answer.total)
+        header = tr("list_header", lang, what=what or tr("all_models", lang), total=answer.total)
     blocks = [m.bold(header)]
     if answer.subjective:
-        blocks.append(m.esc(text("not_a_ranking", lang)))
+        blocks.append(m.esc(tr("not_a_ranking", lang)))
     if not answer.models:
-        return [*blocks, m.esc(text("no_match", lang))]
+        return [*blocks, m.esc(tr("no_match", lang))]
     if filters.open_weights:
-        blocks.append(m.esc(text("open_note", lang)))
+        blocks.append(m.esc(tr("open_note", lang)))
     models = answer.models
     if page is not None and answer.intent in (Intent.LIST, Intent.COUNT):
         models = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -415,7 +415,7 @@ def _list_blocks(answer: Answer, m: Markup, page: int | None) -> list[str]:
     else:
         blocks.extend(_month_groups(models, answer, m))
     if page is not None and page_count(answer) > 1:
-        blocks.append(m.italic(text("page", lang, page=page + 1, pages=page_count(answer), total=len(answer.models))))
+        blocks.append(m.italic(tr("page", lang, page=page + 1, pages=page_count(answer), total=len(answer.models))))
     return blocks
 
 

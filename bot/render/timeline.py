@@ -37,7 +37,7 @@ from bot.engine.filters import month_range
 from bot.engine.normalize import Lang
 from bot.kb.schema import Milestone, Model
 from bot.render.cards import _describe_filters
-from bot.render.i18n import MONTHS, TYPES, text
+from bot.render.i18n import MONTHS, TYPES, tr
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 REGULAR = FONTS / "AlmanacNotoSansSC-Regular.ttf"
@@ -208,7 +208,7 @@ def items(answer: Answer) -> list[Item]:
     keys = [m.type if by_type else m.vendor for m in answer.models]
     ranked = [key for key, _ in sorted(Counter(keys).items(), key=lambda pair: (-pair[1], pair[0]))]
     kept = set(ranked if len(ranked) <= MAX_LANES else ranked[: MAX_LANES - 1])
-    others = text("tl_others", answer.lang)
+    others = tr("tl_others", answer.lang)
     result = []
     for model, key in zip(answer.models, keys, strict=True):
         step = _day(model, answer)
@@ -302,7 +302,7 @@ def plan(answer: Answer) -> tuple[Page, ...]:
     if not answer.models:
         return ()
     all_items = items(answer)
-    order = _lane_order(all_items, text("tl_others", answer.lang))
+    order = _lane_order(all_items, tr("tl_others", answer.lang))
     if answer.filters.start is not None and answer.filters.end is not None:
         first, last = answer.filters.start.month, answer.filters.end.month
     else:
@@ -327,7 +327,7 @@ def month_name(month: int, lang: Lang) -> str:
 def span_name(first: int, last: int, lang: Lang) -> str:
     if first == last:
         return month_name(first, lang)
-    return text("tl_span", lang, first=month_name(first, lang), last=month_name(last, lang))
+    return tr("tl_span", lang, first=month_name(first, lang), last=month_name(last, lang))
 
 
 def describe(answer: Answer) -> str:
@@ -340,8 +340,8 @@ def counts_line(models: Sequence[Model], lang: Lang) -> str:
     """How many, and how many open and closed when there are both."""
     opened = sum(m.open_weights for m in models)
     if opened in (0, len(models)):
-        return text("tl_total", lang, total=len(models), s="" if len(models) == 1 else "s")
-    return text("tl_counts", lang, total=len(models), open=opened, closed=len(models) - opened)
+        return tr("tl_total", lang, total=len(models), s="" if len(models) == 1 else "s")
+    return tr("tl_counts", lang, total=len(models), open=opened, closed=len(models) - opened)
 
 
 def caption(answer: Answer, page: Page) -> str:
@@ -349,15 +349,15 @@ def caption(answer: Answer, page: Page) -> str:
     lang = answer.lang
     start, end = month_range(page.first, page.last)
     shown = [m for m in answer.models if start <= _day(m, answer).date <= end]
-    parts = [text("tl_title", lang)]
+    parts = [tr("tl_title", lang)]
     if what := describe(answer):
         parts.append(what)
     parts.append(span_name(page.first, page.last, lang))
     line = " · ".join(parts) + "\n" + counts_line(shown, lang)
     if page.summary:
-        line += "\n" + text("tl_summary_note", lang)
+        line += "\n" + tr("tl_summary_note", lang)
     if page.pages > 1:
-        line += "\n" + text("tl_page", lang, n=page.number, pages=page.pages)
+        line += "\n" + tr("tl_page", lang, n=page.number, pages=page.pages)
     return line
 
 
@@ -420,9 +420,9 @@ def draw(answer: Answer, page: Page) -> Figure:
     else:
         _draw_items(canvas, page.placed)
     _draw_header(canvas, answer, page)
-    foot = text("tl_footer", lang)
+    foot = tr("tl_footer", lang)
     if page.pages > 1:
-        foot += " · " + text("tl_page", lang, n=page.number, pages=page.pages)
+        foot += " · " + tr("tl_page", lang, n=page.number, pages=page.pages)
     canvas.text(SIDE, page.height - 12, foot, FOOT_PT, MUTED)
     return canvas.figure
 
@@ -461,12 +461,12 @@ def _draw_counts(canvas: Canvas, page: Page) -> None:
 
 def _draw_header(canvas: Canvas, answer: Answer, page: Page) -> None:
     lang = answer.lang
-    canvas.text(SIDE, 44, text("tl_title", lang), TITLE_PT, bold=True)
+    canvas.text(SIDE, 44, tr("tl_title", lang), TITLE_PT, bold=True)
     start, end = month_range(page.first, page.last)
     shown = [p.item.model for p in page.placed] or [m for m in answer.models if start <= _day(m, answer).date <= end]
     # the legend, right-aligned on the title's line (only the kinds this picture shows): ● open   ◆ closed
     right: float = WIDTH - SIDE
-    for is_open, label in ((False, text("tl_legend_closed", lang)), (True, text("tl_legend_open", lang))):
+    for is_open, label in ((False, tr("tl_legend_closed", lang)), (True, tr("tl_legend_open", lang))):
         if not any(m.open_weights is is_open for m in shown):
             continue
         canvas.text(right, 38, label, SUBTITLE_PT, ha="right", va="center_baseline")
@@ -478,7 +478,7 @@ def _draw_header(canvas: Canvas, answer: Answer, page: Page) -> None:
         right -= MARKER + 24
     parts = [describe(answer), span_name(page.first, page.last, lang), counts_line(shown, lang)]
     if page.summary:
-        parts.append(text("tl_per_month", lang))
+        parts.append(tr("tl_per_month", lang))
     canvas.text(SIDE, 76, fit(" · ".join(p for p in parts if p), SUBTITLE_PT, WIDTH - 2 * SIDE), SUBTITLE_PT, MUTED)
 
 

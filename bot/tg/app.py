@@ -20,11 +20,11 @@ from bot.config import CONFIG_ERROR_EXIT, Settings
 from bot.engine.normalize import Lang
 from bot.kb import KnowledgeLoadError
 from bot.pictures import TimelinePictures
+from bot.render.i18n import tr
 from bot.store import KnowledgeStore
 from bot.tg.chat_queues import ChatQueues
 from bot.tg.handlers import Handlers
 from bot.tg.logs import setup_logging
-from bot.tg.messages import tr
 from bot.tg.retrying_request import RetryingRequest
 
 log = logging.getLogger(__name__)

@@ -41,10 +41,11 @@ from bot.kb import KnowledgeLoadError
 from bot.kb.schema import Model
 from bot.pictures import TimelinePictures
 from bot.render.cards import MAX_MESSAGE, render_html
+from bot.render.i18n import tr
 from bot.render.timeline import Picture
 from bot.store import KnowledgeDiff, KnowledgeStore
 from bot.tg.keyboards import keyboard_for, resolve, timeline_keyboard, vendors_keyboard
-from bot.tg.messages import tr, user_lang
+from bot.tg.messages import user_lang
 
 log = logging.getLogger(__name__)
 

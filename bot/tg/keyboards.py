@@ -34,7 +34,7 @@ from bot.engine.normalize import Lang
 from bot.kb.names import fold_name
 from bot.kb.schema import YEAR, Modality, Model, ModelType
 from bot.render.cards import page_count
-from bot.tg.messages import tr
+from bot.render.i18n import tr
 
 MAX_DATA = 64  # bytes: Telegram's limit for callback_data
 LANGS: tuple[Lang, ...] = ("zh", "en")

@@ -1,14 +1,17 @@
 """Shared fixtures: the real knowledge base, and scratch copies of it to break."""
 
+import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.kb import KnowledgeBase, load_knowledge
+from bot.storage import Database
+from tests.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 # parses kept by the YAML reader go to a scratch folder, never the developer's own cache
@@ -51,3 +54,32 @@ def nothing_words(knowledge: KnowledgeBase) -> str:
         if (empty := next((n for n in range(1, 13) if n not in months), None)) is not None:
             return f"{vendor.name_zh} {empty}月"
     raise AssertionError("every vendor released something every month")
+
+
+# -- databases: SQLite in a temporary folder, and a real PostgreSQL server started once per session ---------
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer.create()
+    yield server
+    server.destroy()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind (a new database in the shared server for PostgreSQL)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'almanac.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return await server.create_database(f"test_{os.getpid()}_{next(_databases)}")
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    opened = await Database.open(database_url)
+    yield opened
+    await opened.close()

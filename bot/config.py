@@ -6,6 +6,7 @@ never part of a repr, a log line or an error message.
 """
 
 import re
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
@@ -15,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 CONFIG_ERROR_EXIT = 2
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/almanac.db"
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a webhook secret_token
 
@@ -33,6 +35,26 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)  # a PostgreSQL URL may hold a password
+    replica_name: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: Any) -> Any:
+        """Blank → the default SQLite file; ``postgres://`` and ``postgresql://`` (as hosting platforms
+        write them) → the asyncpg driver. The URL itself is checked when the database is opened."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(raw, str):
+            return value
+        raw = raw.strip()
+        if not raw:
+            return SecretStr(DEFAULT_DATABASE_URL)
+        for prefix in ("postgres://", "postgresql://"):
+            if raw.startswith(prefix):
+                raw = "postgresql+asyncpg://" + raw.removeprefix(prefix)
+        if not raw.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:pw@host/db")
+        return SecretStr(raw)
 
     @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", mode="before")
     @classmethod

@@ -3,15 +3,23 @@
 Handlers read ``store.engine`` once per update; a reload builds a whole new engine in a worker thread
 and then swaps that one reference, so every question sees one consistent snapshot and the bot keeps
 answering while the YAML is parsed. A failed reload changes nothing.
+
+Whatever must follow "a new snapshot is live" (announcements, telling other replicas) subscribes to
+``on_live``; each version is the content hash of the knowledge files (``bot.kb.version``).
 """
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.engine import Engine
+from bot.engine.normalize import Lang
 from bot.kb import KnowledgeBase, KnowledgeLoadError, load_knowledge
+from bot.kb.version import knowledge_version
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +53,46 @@ class KnowledgeDiff:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Live:
+    """A snapshot that a reload has just made live: its engine and version, and the engine it replaced.
+
+    ``chat_id`` and ``lang`` say where the ``/reload`` came from (to report to); ``origin`` is None for a
+    reload asked of this process, else the id of the replica whose reload this one followed.
+    """
+
+    engine: Engine
+    version: str
+    previous: Engine
+    chat_id: int | None = None
+    lang: Lang = "en"
+    origin: str | None = None
+
+
+OnLive = Callable[[Live], Awaitable[None]]
+
+
 def build_engine(directory: Path) -> Engine:
     """Load, validate and index the knowledge; raises ``KnowledgeLoadError``. Blocking (runs in a thread)."""
     return Engine(load_knowledge(directory))
 
 
-class KnowledgeStore:
-    """Holds the engine in use; ``reload`` replaces it atomically or not at all."""
+def _build_versioned(directory: Path) -> tuple[Engine, str]:
+    """The engine and the content hash of its files (hashed first: a file edited meanwhile gives a new
+    version on the next reload, never an old hash for new content)."""
+    version = knowledge_version(directory)
+    return build_engine(directory), version
 
-    def __init__(self, directory: Path, engine: Engine) -> None:
+
+class KnowledgeStore:
+    """Holds the engine in use and its version; ``reload`` replaces both atomically or not at all."""
+
+    def __init__(self, directory: Path, engine: Engine, version: str | None = None) -> None:
         self.directory = directory
         self.engine = engine
         self.version = 1  # counts the snapshots that went live: a key for whatever is derived from one
+        self.content_hash = version if version is not None else knowledge_version(directory)
+        self.on_live: list[OnLive] = []
         self._lock = asyncio.Lock()
         self._on_swap: list[Callable[[Engine], None]] = []
 
@@ -68,18 +104,30 @@ class KnowledgeStore:
     @classmethod
     def load(cls, directory: Path) -> "KnowledgeStore":
         """The first load, at start-up; raises ``KnowledgeLoadError`` so the caller can report and exit."""
-        return cls(directory, build_engine(directory))
+        engine, version = _build_versioned(directory)
+        return cls(directory, engine, version)
 
-    async def reload(self) -> KnowledgeDiff | KnowledgeLoadError:
-        """Reload from disk; one reload at a time, so two admins cannot interleave their swaps."""
+    async def reload(
+        self, chat_id: int | None = None, lang: Lang = "en", origin: str | None = None
+    ) -> KnowledgeDiff | KnowledgeLoadError:
+        """Reload from disk; one reload at a time, so two admins cannot interleave their swaps.
+
+        After a swap every ``on_live`` callback runs in order; one that fails is logged and the rest run.
+        """
         async with self._lock:
-            old = self.engine.knowledge
+            old = self.engine
             try:
-                engine = await asyncio.to_thread(build_engine, self.directory)
+                engine, version = await asyncio.to_thread(_build_versioned, self.directory)
             except KnowledgeLoadError as error:
                 return error
-            self.engine = engine
+            self.engine, self.content_hash = engine, version
             self.version += 1
             for callback in self._on_swap:
                 callback(engine)
-            return KnowledgeDiff.between(old, engine.knowledge)
+        live = Live(engine, version, old, chat_id, lang, origin)
+        for callback in self.on_live:
+            try:
+                await callback(live)
+            except Exception:
+                log.exception("after the reload to version %s, a follow-up failed", version[:12])
+        return KnowledgeDiff.between(old.knowledge, engine.knowledge)

@@ -6,7 +6,6 @@ folder made for it under /tmp (pytest's own tmp folders are private to root). It
 port with ``trust`` authentication and fsync off: a throw-away server for tests, nothing else.
 """
 
-import glob
 import os
 import pwd
 import shutil
@@ -20,7 +19,8 @@ START_TIMEOUT = 60  # seconds for initdb, and again for the server to accept con
 
 
 def _binary(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    debian = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+    found = shutil.which(name) or (str(debian[0]) if debian else None)
     if found is None:
         raise RuntimeError(f"{name} not found: install PostgreSQL (Debian: apt-get install postgresql)")
     return found

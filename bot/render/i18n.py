@@ -201,6 +201,8 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "cmd_list": {"zh": "按条件列出模型 [条件]", "en": "List models [filter words]"},
     "cmd_vendors": {"zh": "所有厂商及模型数", "en": "All vendors with model counts"},
     "cmd_timeline": {"zh": "2025 年时间线图片 [条件]", "en": "The 2025 timeline as a picture [filter words]"},
+    "cmd_subscribe": {"zh": "订阅新模型通知", "en": "Get news of new models here"},
+    "cmd_unsubscribe": {"zh": "取消新模型通知", "en": "Stop the news of new models"},
     # greetings and usage
     "start": {
         "zh": "直接发问题给我就行，也可以用命令：/latest /model /compare /list /timeline /vendors",
@@ -287,6 +289,52 @@ MODALITIES: dict[str, dict[Lang, str]] = {
 LICENSE_WORDS: dict[str, dict[Lang, str]] = {  # licence values that are words, not names
     "proprietary": {"zh": "专有", "en": "proprietary"},
     "varies by size": {"zh": "因尺寸而异", "en": "varies by size"},
+    # subscriptions, announcements, /stats, replicas
+    "subscribed": {
+        "zh": "已订阅：知识库加入新模型、或模型的日期或开源信息变化时，我会在这里通知。/unsubscribe 可取消。",
+        "en": "Subscribed: I'll post here when new models are added or a model's dates or open weights change. "
+        "/unsubscribe stops it.",
+    },
+    "already_subscribed": {"zh": "这个聊天已经订阅了。", "en": "This chat is already subscribed."},
+    "unsubscribed": {"zh": "已取消订阅。", "en": "Unsubscribed."},
+    "not_subscribed": {"zh": "这个聊天没有订阅。", "en": "This chat is not subscribed."},
+    "admins_only_subscribe": {
+        "zh": "在群里只有群管理员可以订阅或取消订阅。",
+        "en": "In groups, only the group's administrators can subscribe or unsubscribe.",
+    },
+    "admin_check_failed": {
+        "zh": "暂时无法确认你是不是群管理员，请稍后再试。",
+        "en": "I couldn't check whether you are an administrator here; please try again later.",
+    },
+    "storage_unavailable": {
+        "zh": "这项服务暂时不可用，请稍后再试（问答不受影响）。",
+        "en": "This is temporarily unavailable; please try again later (questions still work).",
+    },
+    "stats_refused": {"zh": "抱歉，只有管理员可以查看统计。", "en": "Sorry, only admins can see the statistics."},
+    "announce_header": {"zh": "🆕 模型年鉴更新：", "en": "🆕 New in Model Almanac:"},
+    "announce_changed": {"zh": "（日期或开源信息有更新）", "en": "(dates or open weights updated)"},
+    "announce_open": {"zh": "开源", "en": "open weights"},
+    "announce_more": {"zh": "……另有 {n} 个，见 /latest", "en": "… and {n} more: /latest"},
+    "announce_footer": {"zh": "退订：/unsubscribe", "en": "To stop these: /unsubscribe"},
+    "replica_reload_failed": {
+        "zh": "副本 {replica} 重新加载失败（{count} 个错误），仍在使用原来的知识库。",
+        "en": "Replica {replica} could not reload ({count} errors); it still serves the previous knowledge.",
+    },
+    "replica_version_differs": {
+        "zh": "副本 {replica} 已重新加载，但它的知识文件与这里不同（版本 {version}）。",
+        "en": "Replica {replica} reloaded, but its knowledge files differ from these (version {version}).",
+    },
+    # insights (/stats and `python -m bot stats`)
+    "stats_header": {
+        "zh": "{first} 至 {last} 回答的问题：{total} 个，按意图：",
+        "en": "Questions answered {first} … {last}: {total}, by intent:",
+    },
+    "stats_clarify": {"zh": "“你是不是想问”回答占比：{share}", "en": "Share of “did you mean” answers: {share}"},
+    "stats_unknown": {
+        "zh": "知识库里没有、被问到最多的名字（前 {n} 个）：",
+        "en": "Most asked names the knowledge lacks (top {n}):",
+    },
+    "stats_none": {"zh": "（暂无）", "en": "(none yet)"},
 }
 COMMERCIAL_USE: dict[str, dict[Lang, str]] = {
     "yes": {"zh": "可商用", "en": "commercial use allowed"},

@@ -4,6 +4,6 @@ SQLAlchemy 2 (async) over SQLite (aiosqlite, the default) or PostgreSQL (asyncpg
 and migrated by Alembic when the bot starts.
 """
 
-from bot.storage.database import Database, StorageStartError, StorageUnavailable
+from bot.storage.database import Database, StorageStartError, StorageUnavailable, upsert
 
-__all__ = ["Database", "StorageStartError", "StorageUnavailable"]
+__all__ = ["Database", "StorageStartError", "StorageUnavailable", "upsert"]

@@ -14,13 +14,14 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "sqlite+aiosqlite:///data/almanac.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 CONNECT_TIMEOUT = 5.0  # seconds: PostgreSQL connect; also how long SQLite waits on a lock
 MIGRATION_LOCK = 0x416C6D61  # pg_advisory_xact_lock key: replicas starting together migrate one at a time
@@ -146,3 +147,10 @@ class Database:
                 yield session
         except FAULTS as error:
             raise StorageUnavailable(reason(error)) from error
+
+
+def upsert(database: Database, table: type[Any]) -> Any:
+    """``INSERT`` with ``on_conflict_do_*`` for this backend (SQLite and PostgreSQL spell it alike)."""
+    if database.dialect == "postgresql":
+        return postgresql_insert(table)
+    return sqlite_insert(table)

@@ -41,7 +41,7 @@ class KnowledgeVersion(Base):
 
     version: Mapped[str] = mapped_column(String(64), primary_key=True)
     live_since: Mapped[datetime] = mapped_column(DateTime, index=True)
-    news: Mapped[list[str]] = mapped_column(JSON)  # model ids: added, or dates / open weights changed
+    news: Mapped[dict[str, list[str]]] = mapped_column(JSON)  # {"added": [model id …], "changed": […]}
 
 
 class Delivery(Base):

@@ -1,5 +1,6 @@
 """Wiring: settings + knowledge store → one PTB ``Application``; and ``run_bot``, the process entry point."""
 
+import asyncio
 import logging
 import sys
 
@@ -21,16 +22,30 @@ from bot.engine.normalize import Lang
 from bot.kb import KnowledgeLoadError
 from bot.pictures import TimelinePictures
 from bot.render.i18n import tr
+from bot.storage import Database, StorageStartError
+from bot.storage.database import safe_url
 from bot.store import KnowledgeStore
 from bot.tg.chat_queues import ChatQueues
 from bot.tg.handlers import Handlers
 from bot.tg.logs import setup_logging
 from bot.tg.retrying_request import RetryingRequest
+from bot.tg.stateful import Stateful
 
 log = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = ("start", "help", "latest", "model", "compare", "list", "timeline", "vendors")
-GROUP_COMMANDS = ("help", "latest", "model", "compare", "list", "timeline", "vendors")
+PRIVATE_COMMANDS = (
+    "start",
+    "help",
+    "latest",
+    "model",
+    "compare",
+    "list",
+    "timeline",
+    "vendors",
+    "subscribe",
+    "unsubscribe",
+)
+GROUP_COMMANDS = ("help", "latest", "model", "compare", "list", "timeline", "vendors", "subscribe", "unsubscribe")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 
 
@@ -50,14 +65,27 @@ async def set_command_menus(application: Application) -> None:
             await application.bot.set_my_commands(_commands(names, lang), scope=scope, language_code=code)
 
 
+async def _post_init(application: Application) -> None:
+    await set_command_menus(application)
+    if (stateful := Stateful.of(application)) is not None:
+        await stateful.start()
+
+
+async def _post_shutdown(application: Application) -> None:
+    if (stateful := Stateful.of(application)) is not None:
+        await stateful.stop()
+
+
 def build_application(
     settings: Settings,
     store: KnowledgeStore,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     pictures: TimelinePictures | None = None,
+    database: Database | None = None,
 ) -> Application:
-    """The one Application: real HTTP unless tests inject a fake ``request``.
+    """The one Application: real HTTP unless tests inject a fake ``request``; with a ``database``, the
+    features that need one (subscriptions, insights, replicas: ``bot.tg.stateful``).
 
     Bot API calls go through ``RetryingRequest`` (a send that never left is sent again); updates go through
     ``ChatQueues`` (one bounded lane per chat, so a flooding chat never holds PTB's shared slots), which
@@ -80,10 +108,13 @@ def build_application(
         .rate_limiter(AIORateLimiter())
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(queues)
-        .post_init(set_command_menus)
+        .post_init(_post_init)
         .post_stop(drain)
+        .post_shutdown(_post_shutdown)
         .build()
     )
+    if database is not None:
+        Stateful(application, handlers, store, database, settings.replica_name)
     handlers.register(application)
     return application
 
@@ -98,8 +129,13 @@ def run_bot(settings: Settings) -> int:
         print(error.report(), file=sys.stderr)
         print(f"{error}: the bot did not start (run `python -m bot check`)", file=sys.stderr)
         return 1
-    log.info("knowledge: %s", store.engine.knowledge.summary())
-    application = build_application(settings, store)
+    log.info("knowledge: %s (version %s)", store.engine.knowledge.summary(), store.content_hash[:12])
+    try:
+        database = asyncio.run(open_database(settings))
+    except StorageStartError as error:
+        print(error, file=sys.stderr)
+        return CONFIG_ERROR_EXIT
+    application = build_application(settings, store, database=database)
     try:
         _run(application, settings)
     except InvalidToken:  # PTB's message repeats the token: say it our way
@@ -110,6 +146,15 @@ def run_bot(settings: Settings) -> int:
         return 1
     log.info("stopped")
     return 0
+
+
+async def open_database(settings: Settings) -> Database:
+    """Open and migrate the database at start-up, then return its connections to the pool's maker: the
+    bot's own event loop (started by PTB) opens new ones."""
+    database = await Database.open(settings.database_url.get_secret_value())
+    await database.close()
+    log.info("storage: %s (%s)", safe_url(database.url), database.dialect)
+    return database
 
 
 def _run(application: Application, settings: Settings) -> None:

@@ -8,6 +8,7 @@ swaps it meanwhile. Replies go through ``Message.reply_html``, which keeps forum
 import html
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from telegram import (
@@ -135,6 +136,7 @@ class Handlers:
         self.admin_ids = admin_ids
         self.conversations: Conversations = conversations or MemoryConversations()
         self.pictures = pictures or TimelinePictures(store)
+        self.on_answer: Callable[[Answer], None] | None = None  # insights, when there is a database
 
     def register(self, application: Application) -> None:
         fresh = filters.UpdateType.MESSAGE  # not edits: answering an edited question again would spam
@@ -167,6 +169,8 @@ class Handlers:
         if key:
             self.conversations.put(key, answer)
         assert update.effective_message is not None
+        if self.on_answer is not None:
+            self.on_answer(answer)
         await reply_answer(update.effective_message, answer, engine, page=answer.page)
         _logged(kind, update, answer.intent, started)
 
@@ -322,7 +326,7 @@ class Handlers:
             log.warning("/reload refused for user %s", user.id if user else "unknown")
             await message.reply_html(_esc(tr("reload_refused", lang)))
             return
-        result = await self.store.reload()
+        result = await self.store.reload(chat_id=message.chat_id, lang=lang)
         await message.reply_html(_reload_report(result, lang, private=message.chat.type == "private"))
         _logged("/reload", update, "reload_failed" if isinstance(result, KnowledgeLoadError) else "reload", started)
 

@@ -203,6 +203,29 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    """The insights /stats shows, from the database in DATABASE_URL: one line and exit code 2 if it fails."""
+    import asyncio
+
+    from bot.config import load_settings
+    from bot.insights import Insights
+    from bot.storage import Database, StorageStartError, StorageUnavailable
+
+    async def report() -> str:
+        database = await Database.open(load_settings().database_url.get_secret_value())
+        try:
+            return (await Insights(database).report(args.days)).format(args.lang)
+        finally:
+            await database.close()
+
+    try:
+        print(asyncio.run(report()))
+    except (StorageStartError, StorageUnavailable) as error:
+        print(error if isinstance(error, StorageStartError) else f"storage error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -238,6 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="labelled question files (default: the labelled set; tests/eval/heldout.yaml is the held-out set)",
     )
     evaluate.set_defaults(run=cmd_eval)
+    stats = commands.add_parser("stats", help="the insights /stats shows (questions per intent, unknown names)")
+    stats.add_argument("--days", type=int, default=7, help="how many days back, today included (default 7)")
+    stats.add_argument("--lang", choices=("zh", "en"), default="en")
+    stats.set_defaults(run=cmd_stats)
     return parser
 
 

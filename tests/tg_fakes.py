@@ -9,6 +9,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,12 +86,20 @@ class RecordingRequest(BaseRequest):
     raised on that many calls in turn, to exercise retries and the error handler; ``slow`` maps a chat id to
     the seconds every call to that chat takes (a chat Telegram is throttling); ``updates`` is what getUpdates
     hands out (then empty lists, after a short long-poll wait).
+    ``members`` maps (chat id, user id) to a getChatMember status (default ``member``); sendMessage to a chat
+    in ``blocked`` answers 403 as Telegram does when the user blocked the bot or it was removed from the
+    group, and to one in ``missing`` 400 "chat not found". ``before_send``, if set, is awaited before every
+    sendMessage is answered (to hold or slow sends down).
     """
 
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, Exception | list[Exception]] = field(default_factory=dict)
     slow: dict[int, float] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    members: dict[tuple[int, int], str] = field(default_factory=dict)
+    blocked: set[int] = field(default_factory=set)
+    missing: set[int] = field(default_factory=set)
+    before_send: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(5000))
     _uploads: dict[str, Upload] = field(default_factory=dict)  # file_id → the photo it names
 
@@ -129,6 +138,12 @@ class RecordingRequest(BaseRequest):
             raise failures.pop(0) if isinstance(failures, list) else failures
         if (delay := self.slow.get(params.get("chat_id", 0), 0.0)) > 0:
             await asyncio.sleep(delay)
+        if name == "sendMessage" and self.before_send is not None:
+            await self.before_send(params)
+        if name == "sendMessage" and (refused := self._refused(int(params["chat_id"]))):
+            self.calls.append(Call(name, params))
+            code, description = refused
+            return code, json.dumps({"ok": False, "error_code": code, "description": description}).encode()
         if name == "sendPhoto" and (problem := self._photo_problem(params, files, self._uploads)):
             self.calls.append(Call(name, params, files=files))
             return 400, json.dumps({"ok": False, "error_code": 400, "description": problem}).encode()
@@ -174,6 +189,8 @@ class RecordingRequest(BaseRequest):
             return self._photo_message(params, files, next(self._ids))
         if name == "editMessageText":
             return self._message(params, params.get("message_id", 1)) if "chat_id" in params else True
+        if name == "getChatMember":
+            return chat_member(self.members.get((int(params["chat_id"]), int(params["user_id"])), "member"), params)
         if name == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         if name in {
@@ -186,6 +203,14 @@ class RecordingRequest(BaseRequest):
             "setWebhook",
         }:
             return True
+        return None
+
+    def _refused(self, chat_id: int) -> tuple[int, str] | None:
+        if chat_id in self.blocked:
+            who = "user" if chat_id > 0 else "group chat"
+            return 403, f"Forbidden: bot was {'blocked by the user' if who == 'user' else 'kicked from the group chat'}"
+        if chat_id in self.missing:
+            return 400, "Bad Request: chat not found"
         return None
 
     @staticmethod
@@ -316,8 +341,10 @@ class UpdateFactory:
         entities: list[dict[str, Any]] | None = None,
         reply_to: dict[str, Any] | None = None,
         thread_id: int | None = None,
+        sender_chat: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A text message; a leading /command gets its bot_command entity as Telegram adds it."""
+        """A text message; a leading /command gets its bot_command entity as Telegram adds it.
+        ``sender_chat`` makes it a message sent on behalf of a chat (an anonymous group administrator)."""
         if chat_id is None:
             chat_id = user_id if chat_type == "private" else -1001234567890
         entities = list(entities or [])
@@ -337,6 +364,8 @@ class UpdateFactory:
         if thread_id is not None:
             message["message_thread_id"] = thread_id
             message["is_topic_message"] = True
+        if sender_chat is not None:
+            message["sender_chat"] = sender_chat
         return {"update_id": next(self._update_ids), "message": message}
 
     def mention(self, text: str, **kwargs: Any) -> dict[str, Any]:
@@ -382,6 +411,53 @@ class UpdateFactory:
         payload = {"id": str(next(self._update_ids) * 104729), "from": self._user(user_id, language_code)}
         payload |= {"query": query, "offset": ""}
         return {"update_id": next(self._update_ids), "inline_query": payload}
+
+
+_ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+
+
+_RESTRICTED_RIGHTS = (
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_send_messages",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_manage_topics",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_edit_tag",
+    "can_react_to_messages",
+)
+
+
+def chat_member(status: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A ChatMember as getChatMember returns it: creator, administrator (with its rights), member, left …"""
+    user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "Ada"}
+    member: dict[str, Any] = {"status": status, "user": user}
+    if status == "creator":
+        member["is_anonymous"] = False
+    elif status == "administrator":
+        member |= {"can_be_edited": False, "is_anonymous": False} | dict.fromkeys(_ADMIN_RIGHTS, True)
+    elif status == "restricted":
+        member |= {"is_member": True, "until_date": 0} | dict.fromkeys(_RESTRICTED_RIGHTS, False)
+    return member
 
 
 def _utf16_offset(text: str, index: int) -> int:

@@ -84,8 +84,9 @@ class Database:
         return self.engine.url
 
     @classmethod
-    def create(cls, url: str) -> "Database":
-        """The engine only, no connection yet. Raises ``StorageStartError`` for a URL we cannot use."""
+    def create(cls, url: str, timeout: float = CONNECT_TIMEOUT) -> "Database":
+        """The engine only, no connection yet. Raises ``StorageStartError`` for a URL we cannot use.
+        ``timeout``: seconds to wait for a PostgreSQL connection, or for a SQLite lock."""
         try:
             parsed = make_url(url)
         except ArgumentError as error:
@@ -94,7 +95,7 @@ class Database:
             database = parsed.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_async_engine(parsed, connect_args={"timeout": CONNECT_TIMEOUT})
+            engine = create_async_engine(parsed, connect_args={"timeout": timeout})
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         elif parsed.drivername == "postgresql+asyncpg":
             engine = create_async_engine(
@@ -102,8 +103,8 @@ class Database:
                 pool_pre_ping=True,  # a restarted server leaves dead connections in the pool
                 pool_size=5,
                 max_overflow=5,
-                pool_timeout=CONNECT_TIMEOUT,
-                connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": 30},
+                pool_timeout=timeout,
+                connect_args={"timeout": timeout, "command_timeout": 30},
             )
         else:
             raise StorageStartError(
@@ -113,9 +114,9 @@ class Database:
         return cls(engine)
 
     @classmethod
-    async def open(cls, url: str) -> "Database":
+    async def open(cls, url: str, timeout: float = CONNECT_TIMEOUT) -> "Database":
         """Create the engine, check the database answers and migrate its schema to the newest version."""
-        database = cls.create(url)
+        database = cls.create(url, timeout)
         try:
             await database.migrate()
         except StorageStartError:

@@ -185,8 +185,10 @@ async def test_a_crash_midway_sends_the_rest_once_after_the_restart(database_url
         first.api.clear()
         add_model(knowledge_copy, "almanac-test-1", "Almanac Test One")
         await first.say("/reload", user_id=ADMIN)
-        for _ in range(500):
-            if passed >= len(chats):
+        for _ in range(500):  # until seven sends hang and the first three are marked sent
+            async with first.database.transaction() as session:
+                marked = list((await session.execute(select(Delivery).where(Delivery.state == "sent"))).scalars())
+            if passed >= len(chats) and len(marked) == 3:
                 break
             await asyncio.sleep(0.01)
         delivered_before = {int(p["chat_id"]) for p in first.api.sent() if int(p["chat_id"]) in chats}

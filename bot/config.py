@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)  # a PostgreSQL URL may hold a password
     replica_name: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
 
+    @field_validator("replica_name", mode="before")
+    @classmethod
+    def _host_name(cls, value: Any) -> Any:
+        """``REPLICA_NAME=`` (as in .env.example) means the host name (the container's, under compose)."""
+        return socket.gethostname() if isinstance(value, str) and not value.strip() else value
+
     @field_validator("database_url", mode="before")
     @classmethod
     def _database_url(cls, value: Any) -> Any:

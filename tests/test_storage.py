@@ -67,3 +67,24 @@ async def test_sqlite_file_is_readable_by_the_standard_library(tmp_path: Path) -
     await (await Database.open(f"sqlite+aiosqlite:///{path}")).close()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_database_url_setting() -> None:
+    from pydantic import ValidationError
+
+    from bot.config import DEFAULT_DATABASE_URL, Settings, describe_error
+
+    def url(value: str) -> str:
+        return Settings(_env_file=None, database_url=value).database_url.get_secret_value()  # type: ignore[call-arg]
+
+    assert url("") == DEFAULT_DATABASE_URL == "sqlite+aiosqlite:///data/almanac.db"
+    assert (
+        url("postgres://u:pw@db/almanac")
+        == url("postgresql://u:pw@db/almanac")
+        == "postgresql+asyncpg://u:pw@db/almanac"
+    )
+    with pytest.raises(ValidationError) as raised:
+        url("mysql://u:hunter2@db/almanac")
+    line = describe_error(raised.value)
+    assert line.startswith("configuration error: DATABASE_URL: must be") and "hunter2" not in line
+    assert "hunter2" not in repr(Settings(_env_file=None, database_url="postgres://u:hunter2@db/a"))  # type: ignore[call-arg]

@@ -4,8 +4,8 @@ Fan-out: the time from a reload that adds a model until every subscribed chat ha
 through the real Application and its rate limiter (PTB's AIORateLimiter: 30 messages a second overall),
 against an offline Bot API that takes ``--latency`` ms per sendMessage, on SQLite and on PostgreSQL.
 Propagation: two replicas (two Applications in this process, each with its own engine, knowledge folder and
-database connections) on one PostgreSQL; the time from the end of a /reload on one until the other serves
-the new version. PostgreSQL is started in a temporary folder, as the tests do.
+database connections) on one PostgreSQL; the time from a /reload on one until the other serves the new
+version (both reload at once: the notice goes out as the reload starts). PostgreSQL is started in a temporary folder, as the tests do.
 
 Run: python -m benchmarks.replicas [--chats 100] [--latency 30] [--reloads 10]
 """
@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.store import ReloadRequest
 from tests.conftest import KNOWLEDGE
 from tests.knowledge_edits import add_model
 from tests.postgres import PostgresServer
@@ -41,7 +42,7 @@ async def fan_out(url: str, folder: Path, chats: int, latency: float) -> tuple[f
         add_model(knowledge, "almanac-bench-1", "Almanac Bench One")
         bot.api.clear()
         started = time.perf_counter()
-        await bot.store.reload(chat_id=ADMIN)  # records the news and starts the pass in the background
+        await bot.store.reload(ReloadRequest(ADMIN))  # records the news and starts the pass in the background
         reloaded = time.perf_counter()
         await bot.stateful.announcer.idle()
         done = time.perf_counter()
@@ -50,7 +51,7 @@ async def fan_out(url: str, folder: Path, chats: int, latency: float) -> tuple[f
 
 
 async def propagation(url: str, folder: Path, reloads: int) -> tuple[list[float], list[float]]:
-    """(a's own reload times, then b following it: from the end of a's reload until b serves the version)."""
+    """(a's own reload times, and b's: from the /reload on a until b serves the new version)."""
     own, timings = [], []
     async with (
         stateful_bot(url, _copy(folder / "a"), replica_name="a") as a,
@@ -66,9 +67,8 @@ async def propagation(url: str, folder: Path, reloads: int) -> tuple[list[float]
                 with (bot.store.directory / "vendors.yaml").open("a", encoding="utf-8") as out:
                     out.write(f"# bench {i}\n")  # a new version on both
             started = time.perf_counter()
-            await a.store.reload(chat_id=ADMIN)
+            await a.store.reload(ReloadRequest(ADMIN))
             own.append(time.perf_counter() - started)
-            started = time.perf_counter()
             while b.store.version != a.store.version:
                 await asyncio.sleep(0.001)
             timings.append(time.perf_counter() - started)
@@ -95,7 +95,7 @@ async def main(chats: int, latency: float, reloads: int) -> None:
                     f"after the reload ({reload:.2f} s) returned"
                 )
             own, timings = await propagation(await server.create_database("prop"), root / "r", reloads)
-            for label, values in (("a's own /reload", own), ("then b serving the new version", timings)):
+            for label, values in (("/reload on a: a's own reload", own), ("until b serves the new version", timings)):
                 ms = sorted(t * 1000 for t in values)
                 print(
                     f"{label}, {reloads} reloads: median {statistics.median(ms):.0f} ms, "

@@ -8,7 +8,6 @@ never waits for the database.
 """
 
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from bot.engine.normalize import Lang, normalize
 from bot.render.i18n import tr
 from bot.storage import Database, StorageUnavailable, upsert
 from bot.storage.tables import IntentCount, UnknownName
+from bot.storage.throttled import ThrottledWarning
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +41,6 @@ def unknown_name(answer: Answer) -> str | None:
     if answer.intent == Intent.CLARIFY or (answer.intent == Intent.OUT_OF_SCOPE and answer.reason == "unknown"):
         return normalize(answer.unknown_name).text[:MAX_NAME].strip() or None
     return None
-
-
-class ThrottledWarning:
-    """Logs a warning at most once per ``every`` seconds, counting what it held back in between."""
-
-    def __init__(self, logger: logging.Logger, every: float = 60.0, clock: Callable[[], float] = time.monotonic):
-        self.logger, self.every, self.clock = logger, every, clock
-        self._last: float | None = None
-        self._held = 0
-
-    def __call__(self, message: str, *args: object) -> None:
-        now = self.clock()
-        if self._last is not None and now - self._last < self.every:
-            self._held += 1
-            return
-        held, self._held, self._last = self._held, 0, now
-        suffix = f" ({held} similar warnings held back)" if held else ""
-        self.logger.warning(message + suffix, *args)
 
 
 @dataclass(frozen=True, slots=True)

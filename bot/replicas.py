@@ -1,9 +1,9 @@
 """Several replicas behave as one bot: a ``/reload`` on one reaches all, through PostgreSQL LISTEN/NOTIFY.
 
-The replica that reloaded publishes ``{origin, version, chat_id, lang}`` on the channel ``almanac_reload``
-(after its own swap, in a short transaction: PostgreSQL delivers it at commit). Every other replica hears it
-on a dedicated connection, reloads its own ``KNOWLEDGE_DIR``, and if that fails, or its files hash to another
-version, tells the admin's chat itself (every replica has the bot token). The listening connection is
+The replica asked to reload publishes ``{origin, version, chat_id, lang}`` on the channel ``almanac_reload``
+as it starts its own reload (``version`` is the hash of its files), so all replicas reload at the same time.
+Every other replica hears it on a dedicated connection, reloads its own ``KNOWLEDGE_DIR``, and if that fails,
+or its files hash to another version, tells the admin's chat itself (every replica has the bot token). The listening connection is
 re-opened when the database goes away; a notice sent while it was away is missed (the next /reload
 brings that replica up to date; so does a restart).
 """
@@ -21,11 +21,12 @@ import asyncpg
 from sqlalchemy import text
 
 from bot.engine.normalize import Lang
-from bot.insights import ThrottledWarning
 from bot.kb import KnowledgeLoadError
+from bot.kb.version import knowledge_version
 from bot.storage import Database, StorageUnavailable
 from bot.storage.database import CONNECT_TIMEOUT
-from bot.store import KnowledgeStore, Live
+from bot.storage.throttled import ThrottledWarning
+from bot.store import KnowledgeStore, ReloadRequest
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,12 @@ class ReloadBroadcast:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def publish(self, live: Live) -> None:
-        """``on_live``: tell the other replicas about a reload asked of this one (not one it followed)."""
-        if live.origin is not None:
+    async def publish(self, request: ReloadRequest) -> None:
+        """``on_request``: tell the other replicas about a reload asked of this one (not one it follows)."""
+        if request.origin is not None:
             return
-        notice = ReloadNotice(self.origin, live.version, live.chat_id, live.lang)
+        version = await asyncio.to_thread(knowledge_version, self.store.directory)
+        notice = ReloadNotice(self.origin, version, request.chat_id, request.lang)
         try:
             async with self.database.transaction() as session:
                 await session.execute(
@@ -118,7 +120,7 @@ class ReloadBroadcast:
         task.add_done_callback(self._followers.discard)
 
     async def _follow(self, notice: ReloadNotice) -> None:
-        result = await self.store.reload(notice.chat_id, notice.lang, origin=notice.origin)
+        result = await self.store.reload(ReloadRequest(notice.chat_id, notice.lang, notice.origin))
         if isinstance(result, KnowledgeLoadError):
             log.error("following another replica's reload failed: %s", result)
             if notice.chat_id is not None:

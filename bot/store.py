@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from bot.engine import Engine
 from bot.engine.normalize import Lang
@@ -54,21 +55,25 @@ class KnowledgeDiff:
 
 
 @dataclass(frozen=True, slots=True)
-class Live:
-    """A snapshot that a reload has just made live: its engine and version, and the engine it replaced.
+class ReloadRequest:
+    """Who asked for a reload: the chat to report to and its language; ``origin`` is None when it was asked
+    of this process, else the id of the replica whose reload this one follows."""
 
-    ``chat_id`` and ``lang`` say where the ``/reload`` came from (to report to); ``origin`` is None for a
-    reload asked of this process, else the id of the replica whose reload this one followed.
-    """
-
-    engine: Engine
-    version: str
-    previous: Engine
     chat_id: int | None = None
     lang: Lang = "en"
     origin: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Live:
+    """A snapshot that a reload has just made live: its engine and version, and the engine it replaced."""
+
+    engine: Engine
+    version: str
+    previous: Engine
+
+
+OnRequest = Callable[[ReloadRequest], Awaitable[None]]
 OnLive = Callable[[Live], Awaitable[None]]
 
 
@@ -92,7 +97,8 @@ class KnowledgeStore:
         self.engine = engine
         self.version = 1  # counts the snapshots that went live: a key for whatever is derived from one
         self.content_hash = version if version is not None else knowledge_version(directory)
-        self.on_live: list[OnLive] = []
+        self.on_request: list[OnRequest] = []  # before a reload starts (other replicas can start theirs)
+        self.on_live: list[OnLive] = []  # after a reload has swapped in a new snapshot
         self._lock = asyncio.Lock()
         self._on_swap: list[Callable[[Engine], None]] = []
 
@@ -107,13 +113,13 @@ class KnowledgeStore:
         engine, version = _build_versioned(directory)
         return cls(directory, engine, version)
 
-    async def reload(
-        self, chat_id: int | None = None, lang: Lang = "en", origin: str | None = None
-    ) -> KnowledgeDiff | KnowledgeLoadError:
+    async def reload(self, request: ReloadRequest | None = None) -> KnowledgeDiff | KnowledgeLoadError:
         """Reload from disk; one reload at a time, so two admins cannot interleave their swaps.
 
-        After a swap every ``on_live`` callback runs in order; one that fails is logged and the rest run.
+        First every ``on_request`` callback runs, then, after a swap, every ``on_live`` one; a callback that
+        fails is logged and the others run.
         """
+        await _run_all(self.on_request, request or ReloadRequest(), "before a reload")
         async with self._lock:
             old = self.engine
             try:
@@ -124,10 +130,16 @@ class KnowledgeStore:
             self.version += 1
             for callback in self._on_swap:
                 callback(engine)
-        live = Live(engine, version, old, chat_id, lang, origin)
-        for callback in self.on_live:
-            try:
-                await callback(live)
-            except Exception:
-                log.exception("after the reload to version %s, a follow-up failed", version[:12])
+        await _run_all(self.on_live, Live(engine, version, old), f"after the reload to version {version[:12]}")
         return KnowledgeDiff.between(old.knowledge, engine.knowledge)
+
+
+T = TypeVar("T")
+
+
+async def _run_all(callbacks: list[Callable[[T], Awaitable[None]]], argument: T, when: str) -> None:
+    for callback in callbacks:
+        try:
+            await callback(argument)
+        except Exception:
+            log.exception("%s, %s failed", when, getattr(callback, "__qualname__", callback))

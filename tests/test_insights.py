@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.insights import Insights, ThrottledWarning
+from bot.insights import Insights
 from bot.storage import Database
 from bot.storage.tables import Base, IntentCount, UnknownName
+from bot.storage.throttled import ThrottledWarning
 from bot.tg.messages import STRINGS
 from tests.conftest import ROOT
 from tests.stateful_bot import StatefulBot, stateful_bot
@@ -101,7 +102,7 @@ async def test_days_outside_the_window_are_not_reported(database: Database) -> N
     assert report.intents == (("card", 2),) and report.unknown_names == () and report.clarify_share == 0
 
 
-async def test_flushes_add_up(database: Database, bot: StatefulBot) -> None:
+async def test_flushes_add_up(bot: StatefulBot) -> None:
     for _ in range(3):
         await bot.say("claude 5", user_id=USER)
         await bot.stateful.insights.flush()

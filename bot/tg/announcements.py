@@ -26,13 +26,13 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.engine import Engine
 from bot.engine.normalize import Lang
-from bot.insights import ThrottledWarning
 from bot.kb import KnowledgeBase
 from bot.kb.schema import Model
 from bot.render.cards import MAX_MESSAGE
 from bot.render.i18n import tr
 from bot.storage import Database, StorageUnavailable, upsert
 from bot.storage.tables import Delivery, KnowledgeVersion, Subscription
+from bot.storage.throttled import ThrottledWarning
 from bot.store import KnowledgeStore, Live
 from bot.tg.keyboards import LANGS, card_data
 
@@ -89,7 +89,7 @@ def announcement(engine: Engine, news: dict[str, list[str]], lang: Lang) -> tupl
         lines.append(html.escape(tr("announce_more", lang, n=len(models) - MAX_LINES), quote=False))
     lines.append(tr("announce_footer", lang))
     text = "\n".join(lines)
-    while len(text) > MAX_MESSAGE:  # very long names: drop model lines, never cut inside a tag
+    while len(text) > MAX_MESSAGE and len(lines) > 3:  # very long names: drop model lines, never cut a tag
         del lines[-3]
         text = "\n".join(lines)
     buttons = [
@@ -152,6 +152,9 @@ class Announcer:
             except StorageUnavailable as error:
                 self._warn("database unavailable: announcements wait for the next pass: %s", error)
                 return
+            except Exception:
+                log.exception("announcement pass failed")
+                return
 
     async def deliver(self) -> Counter[str]:
         """One pass over the recent versions with news: every subscribed chat that has not had it gets it."""
@@ -182,7 +185,11 @@ class Announcer:
             async with limit:
                 return await self._deliver_one(version, chat_id, messages["zh" if lang == "zh" else "en"])
 
-        return list(await asyncio.gather(*(one(chat_id, lang) for chat_id, lang in chats)))
+        results = await asyncio.gather(*(one(chat_id, lang) for chat_id, lang in chats), return_exceptions=True)
+        for result in results:  # every send finished or failed; now the first fault, if any, ends the pass
+            if isinstance(result, BaseException):
+                raise result
+        return [str(result) for result in results]
 
     async def _pending(self, version: str, live_since: datetime) -> list[tuple[int, str]]:
         """Chats subscribed before the version went live, with no delivery (or only a stale claim) for it."""

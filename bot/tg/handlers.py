@@ -44,7 +44,7 @@ from bot.pictures import TimelinePictures
 from bot.render.cards import MAX_MESSAGE, render_html
 from bot.render.i18n import tr
 from bot.render.timeline import Picture
-from bot.store import KnowledgeDiff, KnowledgeStore
+from bot.store import KnowledgeDiff, KnowledgeStore, ReloadRequest
 from bot.tg.keyboards import keyboard_for, resolve, timeline_keyboard, vendors_keyboard
 from bot.tg.messages import user_lang
 
@@ -326,7 +326,7 @@ class Handlers:
             log.warning("/reload refused for user %s", user.id if user else "unknown")
             await message.reply_html(_esc(tr("reload_refused", lang)))
             return
-        result = await self.store.reload(chat_id=message.chat_id, lang=lang)
+        result = await self.store.reload(ReloadRequest(message.chat_id, lang))
         await message.reply_html(_reload_report(result, lang, private=message.chat.type == "private"))
         _logged("/reload", update, "reload_failed" if isinstance(result, KnowledgeLoadError) else "reload", started)
 

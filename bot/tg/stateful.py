@@ -7,7 +7,6 @@ shutdown (``post_init`` / ``post_shutdown``) and the tests can find it.
 """
 
 import asyncio
-import contextlib
 import html
 import logging
 from collections.abc import Awaitable, Callable
@@ -50,7 +49,7 @@ class Stateful:
         handlers.on_answer = self.insights.record
         store.on_live.append(self.announcer.on_live)
         if self.broadcast is not None:
-            store.on_live.append(self.broadcast.publish)
+            store.on_request.append(self.broadcast.publish)
         fresh = filters.UpdateType.MESSAGE
         stats = StatsCommand(self.insights, handlers.admin_ids)
         for command, callback in (
@@ -97,7 +96,10 @@ class Stateful:
 
 
 async def _every(seconds: float, work: Callable[[], Awaitable[Any]]) -> None:
+    """Run ``work`` every ``seconds``; database faults are handled inside it, anything else is a bug: logged."""
     while True:
         await asyncio.sleep(seconds)
-        with contextlib.suppress(Exception):  # each piece of work logs its own faults
+        try:
             await work()
+        except Exception:
+            log.exception("periodic %s failed", getattr(work, "__qualname__", work))

@@ -9,7 +9,7 @@ unavailable, and nothing else changes.
 import html
 import logging
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
@@ -87,8 +87,3 @@ class SubscriptionCommands:
         async with self.database.transaction() as session:
             result = await session.execute(delete(Subscription).where(Subscription.chat_id == chat_id))
             return "unsubscribed" if result.rowcount else "not_subscribed"  # type: ignore[attr-defined]
-
-    async def subscribed(self) -> list[int]:
-        """Every subscribed chat id (tests and the benchmark)."""
-        async with self.database.transaction() as session:
-            return list((await session.execute(select(Subscription.chat_id))).scalars())

@@ -3,9 +3,9 @@
 Fan-out: the time from a reload that adds a model until every subscribed chat has had its announcement,
 through the real Application and its rate limiter (PTB's AIORateLimiter: 30 messages a second overall),
 against an offline Bot API that takes ``--latency`` ms per sendMessage, on SQLite and on PostgreSQL.
-Propagation: two replicas (two Applications in this process, each with its own engine, knowledge folder and
-database connections) on one PostgreSQL; the time from a /reload on one until the other serves the new
-version (both reload at once: the notice goes out as the reload starts). PostgreSQL is started in a temporary folder, as the tests do.
+Propagation: two replicas (two ``python -m bot`` processes in webhook mode, each with its own knowledge folder)
+on one PostgreSQL and one fake Bot API; the time from posting /reload to one until the other answers a
+question with the model the reload added (both reload at once: the notice goes out as the reload starts). PostgreSQL is started in a temporary folder, as the tests do.
 
 Run: python -m benchmarks.replicas [--chats 100] [--latency 30] [--reloads 10]
 """
@@ -16,15 +16,21 @@ import shutil
 import statistics
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bot.store import ReloadRequest
 from tests.conftest import KNOWLEDGE
 from tests.knowledge_edits import add_model
-from tests.postgres import PostgresServer
+from tests.postgres import PostgresServer, free_port
 from tests.stateful_bot import stateful_bot
+from tests.test_replicas import Replica
 from tests.test_telegram import ADMIN
+from tests.test_telegram_network import FakeBotAPI
+from tests.tg_fakes import UpdateFactory
 
 
 async def fan_out(url: str, folder: Path, chats: int, latency: float) -> tuple[float, float]:
@@ -50,29 +56,39 @@ async def fan_out(url: str, folder: Path, chats: int, latency: float) -> tuple[f
     return reloaded - started, done - reloaded
 
 
-async def propagation(url: str, folder: Path, reloads: int) -> tuple[list[float], list[float]]:
-    """(a's own reload times, and b's: from the /reload on a until b serves the new version)."""
-    own, timings = [], []
-    async with (
-        stateful_bot(url, _copy(folder / "a"), replica_name="a") as a,
-        stateful_bot(url, _copy(folder / "b"), replica_name="b") as b,
-    ):
-        bots = [a, b]
-        for bot in bots:
-            await bot.stateful.start()
-            assert bot.stateful.broadcast is not None
-            await asyncio.wait_for(bot.stateful.broadcast.listening.wait(), 10)
+async def propagation(url: str, folder: Path, reloads: int) -> list[float]:
+    """Seconds from posting /reload to replica a until replica b answers with the model it added, for each
+    reload: two real ``python -m bot`` processes in webhook mode, as in tests/test_replicas.py."""
+    api = FakeBotAPI(free_port())
+    await api.start()
+    folders = {name: _copy(folder / name / "knowledge") for name in "ab"}
+    a, b = (Replica(name, folders[name], url, api, folder / name) for name in "ab")
+    make = UpdateFactory()
+    timings = []
+    async with AsyncExitStack() as stack, httpx.AsyncClient(timeout=10) as client:
+        for replica in (a, b):
+            stack.push_async_callback(replica.stop)
+            await replica.start()
+        stack.push_async_callback(api.stop)
+        for replica in (a, b):
+            while not any("listening for other replicas" in line for line in replica.log):
+                await asyncio.sleep(0.05)
         for i in range(reloads):
-            for bot in bots:
-                with (bot.store.directory / "vendors.yaml").open("a", encoding="utf-8") as out:
-                    out.write(f"# bench {i}\n")  # a new version on both
+            name = f"Almanac Bench {i}"
+            for knowledge in folders.values():
+                add_model(knowledge, f"almanac-bench-{i}", name)
             started = time.perf_counter()
-            await a.store.reload(ReloadRequest(ADMIN))
-            own.append(time.perf_counter() - started)
-            while b.store.version != a.store.version:
-                await asyncio.sleep(0.001)
+            await a.post(client, make.message("/reload", user_id=ADMIN))
+            while True:
+                before = len(api.sent)
+                await b.post(client, make.message(f"what is {name}", user_id=52))
+                while len(api.sent) == before:
+                    await asyncio.sleep(0.01)
+                if any(s["text"].startswith(f"<b>{name}</b>") for s in api.sent[before:]):
+                    break
+                await asyncio.sleep(0.05)
             timings.append(time.perf_counter() - started)
-    return own, timings
+    return timings
 
 
 def _copy(target: Path) -> Path:
@@ -94,13 +110,12 @@ async def main(chats: int, latency: float, reloads: int) -> None:
                     f"{kind}: announcements to {chats} chats ({latency:.0f} ms per send) {sends:.2f} s "
                     f"after the reload ({reload:.2f} s) returned"
                 )
-            own, timings = await propagation(await server.create_database("prop"), root / "r", reloads)
-            for label, values in (("/reload on a: a's own reload", own), ("until b serves the new version", timings)):
-                ms = sorted(t * 1000 for t in values)
-                print(
-                    f"{label}, {reloads} reloads: median {statistics.median(ms):.0f} ms, "
-                    f"min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms"
-                )
+            timings = await propagation(await server.create_database("prop"), root / "r", reloads)
+            ms = sorted(t * 1000 for t in timings)
+            print(
+                f"/reload posted to process a until process b answers with the new model, {reloads} reloads: "
+                f"median {statistics.median(ms):.0f} ms, min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms"
+            )
     finally:
         server.destroy()
 

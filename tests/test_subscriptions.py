@@ -9,11 +9,15 @@ import pytest
 from sqlalchemy import select
 from telegram.error import NetworkError
 
+from bot.engine import Engine
+from bot.kb import KnowledgeBase
 from bot.storage.tables import Delivery
+from bot.tg.announcements import MAX_BUTTONS, MAX_LINES, announcement
+from bot.tg.keyboards import resolve
 from bot.tg.messages import STRINGS
 from tests.knowledge_edits import add_model, first_model_id, move_release_earlier
 from tests.stateful_bot import StatefulBot, stateful_bot
-from tests.test_telegram import ADMIN, GROUP, esc
+from tests.test_telegram import ADMIN, GROUP, assert_telegram_html, esc
 
 USER = 42
 
@@ -205,3 +209,24 @@ async def test_a_crash_midway_sends_the_rest_once_after_the_restart(database_url
             states = set((await session.execute(select(Delivery.state))).scalars())
     assert sorted(delivered_after) == sorted(set(chats) - delivered_before)  # each of the rest exactly once
     assert states == {"sent"}
+
+
+@pytest.fixture(scope="module")
+def engine(knowledge: KnowledgeBase) -> Engine:
+    return Engine(knowledge)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_long_announcement_is_one_valid_message(engine: Engine, lang: str) -> None:
+    ids = [m.id for m in engine.knowledge.models]
+    assert len(ids) > MAX_LINES + 5  # the real knowledge is long enough to need the "more" line
+    made = announcement(engine, {"added": ids[:-5], "changed": [*ids[-5:], "no-such-model"]}, lang)  # type: ignore[arg-type]
+    assert made is not None
+    text, markup = made
+    assert_telegram_html(text)
+    lines = text.split("\n")
+    assert lines[0] == f"<b>{esc(STRINGS['announce_header'][lang])}</b>" and len(lines) == MAX_LINES + 3
+    assert lines[-2] == esc(STRINGS["announce_more"][lang].format(n=len(ids) - MAX_LINES))
+    buttons = [b["callback_data"] for row in markup.to_dict()["inline_keyboard"] for b in row]
+    assert len(buttons) == MAX_BUTTONS and all(resolve(data, engine) is not None for data in buttons)
+    assert announcement(engine, {"added": ["no-such-model"]}, "en") is None  # removed since: nothing to say

@@ -46,6 +46,10 @@ SEND_CONCURRENCY = 32  # sends in flight at once; the rate limiter paces them
 GONE = ("chat not found", "bot was kicked", "bot is not a member", "user is deactivated", "have no rights")
 
 
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -69,25 +73,23 @@ def announcement(engine: Engine, news: dict[str, list[str]], lang: Lang) -> tupl
     knowledge = engine.knowledge
     changed = set(news.get("changed", ()))
     ids = [*news.get("added", ()), *news.get("changed", ())]
-    models = sorted((knowledge.by_id[i] for i in ids if i in knowledge.by_id), key=lambda m: (m.released, m.name))
-    models.reverse()
+    found = (knowledge.by_id[i] for i in ids if i in knowledge.by_id)
+    models = sorted(found, key=lambda m: (m.released, m.name), reverse=True)
     if not models:
         return None
     vendor_zh = {v.name: v.name_zh for v in knowledge.vendors}
-    lines = [f"<b>{html.escape(tr('announce_header', lang), quote=False)}</b>"]
+    lines = [f"<b>{_esc(tr('announce_header', lang))}</b>"]
     for model in models[:MAX_LINES]:
         vendor = vendor_zh.get(model.vendor, model.vendor) if lang == "zh" else model.vendor
-        parts = [f"<b>{html.escape(model.name, quote=False)}</b>", html.escape(vendor, quote=False)]
-        parts.append(str(model.released))
+        parts = [f"<b>{_esc(model.name)}</b>", _esc(vendor), str(model.released)]
         if model.open_weights:
-            parts.append(tr("announce_open", lang))
-        line = "• " + " · ".join(parts)
+            parts.append(_esc(tr("announce_open", lang)))
         if model.id in changed:
-            line += " " + tr("announce_changed", lang)
-        lines.append(line)
+            parts.append(_esc(tr("announce_changed", lang)))
+        lines.append("• " + " · ".join(parts))
     if len(models) > MAX_LINES:
-        lines.append(html.escape(tr("announce_more", lang, n=len(models) - MAX_LINES), quote=False))
-    lines.append(tr("announce_footer", lang))
+        lines.append(_esc(tr("announce_more", lang, n=len(models) - MAX_LINES)))
+    lines.append(_esc(tr("announce_footer", lang)))
     text = "\n".join(lines)
     while len(text) > MAX_MESSAGE and len(lines) > 3:  # very long names: drop model lines, never cut a tag
         del lines[-3]

@@ -92,13 +92,18 @@ class ReloadBroadcast:
                 self._warn("database unavailable: not listening for other replicas' reloads: %s", error)
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
+            lost = asyncio.Event()
+            connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
             try:
                 await connection.add_listener(CHANNEL, self._heard)
                 self.listening.set()
                 log.info("listening for other replicas' reloads")
-                while True:  # a connection that died quietly is noticed by the ping
-                    await asyncio.sleep(PING_SECONDS)
+                while not lost.is_set():  # closed by the server: at once; died quietly: noticed by the ping
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), PING_SECONDS)
+                        break
                     await connection.execute("SELECT 1", timeout=CONNECT_TIMEOUT)
+                self._warn("lost the connection listening for other replicas' reloads")
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 self._warn("lost the connection listening for other replicas' reloads: %s", error)
             finally:
@@ -110,6 +115,8 @@ class ReloadBroadcast:
     def _heard(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         try:
             notice = ReloadNotice(**json.loads(payload))
+            if notice.lang not in ("zh", "en"):
+                raise ValueError(notice.lang)
         except (TypeError, ValueError):
             log.warning("ignored a malformed reload notice")
             return

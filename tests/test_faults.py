@@ -1,6 +1,7 @@
 """Faults: the database going away (PostgreSQL stopped) or locked (SQLite), and coming back; a corrupt SQLite
 file or an unreachable DATABASE_URL at start. Questions are answered throughout."""
 
+import asyncio
 import logging
 import os
 import sqlite3
@@ -64,14 +65,20 @@ async def test_postgresql_going_away_and_coming_back(
 ) -> None:
     url = await own_postgres.create_database("almanac")
     async with stateful_bot(url, knowledge_copy, timeout=2.0) as bot:
+        await bot.stateful.start()
+        listener = bot.stateful.broadcast
+        assert listener is not None
+        await asyncio.wait_for(listener.listening.wait(), 10)
         await _still_answers(bot)
         own_postgres.stop()
         await _degrades(bot, caplog)
         add_model(knowledge_copy, "almanac-test-1", "Almanac Test One")
         (reload,) = await bot.say("/reload", user_id=ADMIN)  # the reload itself works; its news cannot be kept
         assert "+ Almanac Test One" in reload["text"]
+        assert not listener.listening.is_set()  # noticed the lost connection at once, not at the next ping
         own_postgres.start()
         await _recovers(bot)
+        await asyncio.wait_for(listener.listening.wait(), 10)  # listening again for other replicas' reloads
 
 
 async def test_sqlite_locked_and_released(

@@ -1,6 +1,7 @@
 """/subscribe, /unsubscribe and the announcements after a reload, on SQLite and on a real PostgreSQL."""
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -230,3 +231,29 @@ def test_a_long_announcement_is_one_valid_message(engine: Engine, lang: str) -> 
     buttons = [b["callback_data"] for row in markup.to_dict()["inline_keyboard"] for b in row]
     assert len(buttons) == MAX_BUTTONS and all(resolve(data, engine) is not None for data in buttons)
     assert announcement(engine, {"added": ["no-such-model"]}, "en") is None  # removed since: nothing to say
+
+
+async def test_sent_while_the_database_went_away_is_never_sent_again(tmp_path: Path, knowledge_copy: Path) -> None:
+    """The send succeeds, then the database is locked before it is marked: after the lease it is not re-sent."""
+    path = tmp_path / "almanac.db"
+    async with stateful_bot(f"sqlite+aiosqlite:///{path}", knowledge_copy, timeout=0.2) as bot:
+        await _subscribe(bot, 1001)
+        holder = sqlite3.connect(path, isolation_level=None)
+
+        async def lock_the_database(params: dict) -> None:
+            if int(params["chat_id"]) == 1001:  # another writer takes the lock while the message goes out
+                holder.execute("BEGIN EXCLUSIVE")
+
+        bot.api.before_send = lock_the_database
+        add_model(knowledge_copy, "almanac-test-1", "Almanac Test One")
+        bot.api.clear()
+        await _reload(bot)
+        assert len(bot.sent_to(1001)) == 1 and bot.stateful.announcer.last == {}  # the pass ended on the fault
+        holder.execute("ROLLBACK")
+        holder.close()
+        bot.api.before_send = None
+        bot.stateful.announcer.lease = timedelta(0)  # the claim is stale: only memory says it was sent
+        await bot.stateful.announcer.deliver()
+        assert len(bot.sent_to(1001)) == 1
+        async with bot.database.transaction() as session:
+            assert list((await session.execute(select(Delivery.state))).scalars()) == ["sent"]

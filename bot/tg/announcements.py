@@ -111,6 +111,7 @@ class Announcer:
         self._again = False
         self._warn = ThrottledWarning(log)
         self.last: Counter[str] = Counter()  # what the last pass did: sent, gone, retry, taken, skipped
+        self._unmarked: set[tuple[str, int]] = set()  # (version, chat) sent but not yet marked sent
 
     async def on_live(self, live: Live) -> None:
         """After a reload: record the version and its news (if any), then deliver in the background."""
@@ -162,6 +163,9 @@ class Announcer:
         """One pass over the recent versions with news: every subscribed chat that has not had it gets it."""
         report: Counter[str] = Counter()
         engine = self.store.engine
+        for version, chat_id in sorted(self._unmarked):  # sent while the database was away: mark them first
+            await self._finish(version, chat_id, "sent")
+            self._unmarked.discard((version, chat_id))
         async with self.database.transaction() as session:
             versions = (
                 await session.execute(
@@ -255,7 +259,11 @@ class Announcer:
             log.warning("announcement to chat %s failed, retried on the next pass: %s", chat_id, error)
             await self._release(version, chat_id)
             return "retry"
-        await self._finish(version, chat_id, "sent")
+        try:
+            await self._finish(version, chat_id, "sent")
+        except StorageUnavailable:  # sent, but the database went away: remember it, never send it again
+            self._unmarked.add((version, chat_id))
+            raise
         return "sent"
 
     async def _gone(self, version: str, chat_id: int, error: TelegramError) -> str:

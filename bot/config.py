@@ -150,9 +150,13 @@ class Settings(BaseSettings):
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """The value of every secret setting (every ``SecretStr`` field), for the log filter to redact."""
-        values = (getattr(self, name) for name in type(self).model_fields)
-        return tuple(v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value())
+        """The value of every secret setting (every ``SecretStr`` field), for the log filter to redact; of
+        ``DATABASE_URL`` only its password (the rest of it names the database in log lines)."""
+        values = (getattr(self, name) for name in type(self).model_fields if name != "database_url")
+        secrets = [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value()]
+        if password := urlsplit(self.database_url.get_secret_value()).password:
+            secrets.append(password)
+        return tuple(secrets)
 
     @property
     def base_url(self) -> str:

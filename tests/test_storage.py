@@ -88,3 +88,11 @@ def test_database_url_setting() -> None:
     line = describe_error(raised.value)
     assert line.startswith("configuration error: DATABASE_URL: must be") and "hunter2" not in line
     assert "hunter2" not in repr(Settings(_env_file=None, database_url="postgres://u:hunter2@db/a"))  # type: ignore[call-arg]
+
+
+def test_only_the_database_password_is_a_secret_to_redact() -> None:
+    from bot.config import Settings
+
+    plain = Settings(_env_file=None)  # type: ignore[call-arg]
+    with_password = Settings(_env_file=None, database_url="postgresql://almanac:hunter2@db/almanac")  # type: ignore[call-arg]
+    assert plain.secrets == () and with_password.secrets == ("hunter2",)

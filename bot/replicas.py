@@ -134,7 +134,7 @@ class ReloadBroadcast:
                 values = {"replica": self.name, "count": len(result.errors)}
                 await self.report(notice.chat_id, notice.lang, "replica_reload_failed", values)
             return
-        log.info("followed another replica's reload: version %s", self.store.version[:12])
-        if self.store.version != notice.version and notice.chat_id is not None:
-            values = {"replica": self.name, "version": self.store.version[:12]}
+        log.info("followed another replica's reload: version %s", self.store.content_hash[:12])
+        if self.store.content_hash != notice.version and notice.chat_id is not None:
+            values = {"replica": self.name, "version": self.store.content_hash[:12]}
             await self.report(notice.chat_id, notice.lang, "replica_version_differs", values)

@@ -4,8 +4,10 @@ Handlers read ``store.engine`` once per update; a reload builds a whole new engi
 and then swaps that one reference, so every question sees one consistent snapshot and the bot keeps
 answering while the YAML is parsed. A failed reload changes nothing.
 
-Whatever must follow "a new snapshot is live" (announcements, telling other replicas) subscribes to
-``on_live``; each version is the content hash of the knowledge files (``bot.kb.version``).
+Whatever must follow "a new snapshot is live" subscribes: ``on_swap`` (synchronous, inside the swap: cached
+pictures), ``on_live`` (asynchronous, after it: announcements); ``on_request`` runs as a reload is asked for
+(telling other replicas). ``version`` counts the snapshots of this process; ``content_hash`` is the
+knowledge version that replicas share: a hash of the knowledge files (``bot.kb.version``).
 """
 
 import asyncio

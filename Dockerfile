@@ -11,6 +11,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     KNOWLEDGE_DIR=/app/knowledge \
+    ALMANAC_CACHE_DIR=/app/data/cache \
     MODE=webhook \
     PORT=8080
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin almanac
@@ -18,7 +19,7 @@ WORKDIR /app
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index /wheels/*.whl
 COPY knowledge ./knowledge
-# data/ holds the SQLite database when DATABASE_URL is not set (a single replica)
+# data/ holds the YAML parse cache, and the SQLite database when DATABASE_URL is not set (a single replica)
 RUN mkdir data && chown almanac:almanac data
 USER almanac
 EXPOSE 8080

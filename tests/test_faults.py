@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.tg.messages import STRINGS
+from bot.render.i18n import STRINGS
 from tests.conftest import ROOT
 from tests.knowledge_edits import add_model
 from tests.postgres import PostgresServer, free_port

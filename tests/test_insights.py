@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.insights import Insights, today_utc, unknown_name
+from bot.render.i18n import STRINGS
 from bot.storage import Database
 from bot.storage.tables import Base, IntentCount, UnknownName
 from bot.storage.throttled import ThrottledWarning
-from bot.tg.messages import STRINGS
 from tests.conftest import ROOT
 from tests.stateful_bot import StatefulBot, stateful_bot
 from tests.test_telegram import ADMIN, GROUP, esc

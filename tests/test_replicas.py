@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.tg.messages import STRINGS
+from bot.render.i18n import STRINGS
 from tests.conftest import KNOWLEDGE, ROOT
 from tests.knowledge_edits import add_model, break_knowledge
 from tests.postgres import PostgresServer, free_port

@@ -12,10 +12,10 @@ from telegram.error import NetworkError
 
 from bot.engine import Engine
 from bot.kb import KnowledgeBase
+from bot.render.i18n import STRINGS
 from bot.storage.tables import Delivery
 from bot.tg.announcements import MAX_BUTTONS, MAX_LINES, announcement
 from bot.tg.keyboards import resolve
-from bot.tg.messages import STRINGS
 from tests.knowledge_edits import add_model, first_model_id, move_release_earlier
 from tests.stateful_bot import StatefulBot, stateful_bot
 from tests.test_telegram import ADMIN, GROUP, assert_telegram_html, esc

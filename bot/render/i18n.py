@@ -264,31 +264,6 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "too_fast": {"zh": "太快了，请稍后再试。", "en": "Slow down, please: too many messages at once."},
     "error": {"zh": "抱歉，出了点问题，请稍后再试。", "en": "Sorry, something went wrong. Please try again."},
     "unknown_link": {"zh": "这个链接里的模型我不认识。", "en": "I don't know the model in that link."},
-}
-
-TYPES: dict[str, dict[Lang, str]] = {
-    "llm": {"zh": "大语言模型", "en": "LLM"},
-    "multimodal-llm": {"zh": "多模态大模型", "en": "multimodal LLM"},
-    "image": {"zh": "图像生成", "en": "image generation"},
-    "video": {"zh": "视频生成", "en": "video generation"},
-    "audio": {"zh": "音频/语音", "en": "audio"},
-    "embedding": {"zh": "嵌入", "en": "embedding"},
-    "3d": {"zh": "3D 生成", "en": "3D generation"},
-    "world-model": {"zh": "世界模型", "en": "world model"},
-    "other": {"zh": "其他", "en": "other"},
-}
-MODALITIES: dict[str, dict[Lang, str]] = {
-    "text": {"zh": "文本", "en": "text"},
-    "image": {"zh": "图像", "en": "image"},
-    "audio": {"zh": "音频", "en": "audio"},
-    "video": {"zh": "视频", "en": "video"},
-    "pdf": {"zh": "PDF", "en": "PDF"},
-    "embedding": {"zh": "向量", "en": "embedding"},
-    "3d": {"zh": "3D", "en": "3D"},
-}
-LICENSE_WORDS: dict[str, dict[Lang, str]] = {  # licence values that are words, not names
-    "proprietary": {"zh": "专有", "en": "proprietary"},
-    "varies by size": {"zh": "因尺寸而异", "en": "varies by size"},
     # subscriptions, announcements, /stats, replicas
     "subscribed": {
         "zh": "已订阅：知识库加入新模型、或模型的日期或开源信息变化时，我会在这里通知。/unsubscribe 可取消。",
@@ -335,6 +310,31 @@ LICENSE_WORDS: dict[str, dict[Lang, str]] = {  # licence values that are words, 
         "en": "Most asked names the knowledge lacks (top {n}):",
     },
     "stats_none": {"zh": "（暂无）", "en": "(none yet)"},
+}
+
+TYPES: dict[str, dict[Lang, str]] = {
+    "llm": {"zh": "大语言模型", "en": "LLM"},
+    "multimodal-llm": {"zh": "多模态大模型", "en": "multimodal LLM"},
+    "image": {"zh": "图像生成", "en": "image generation"},
+    "video": {"zh": "视频生成", "en": "video generation"},
+    "audio": {"zh": "音频/语音", "en": "audio"},
+    "embedding": {"zh": "嵌入", "en": "embedding"},
+    "3d": {"zh": "3D 生成", "en": "3D generation"},
+    "world-model": {"zh": "世界模型", "en": "world model"},
+    "other": {"zh": "其他", "en": "other"},
+}
+MODALITIES: dict[str, dict[Lang, str]] = {
+    "text": {"zh": "文本", "en": "text"},
+    "image": {"zh": "图像", "en": "image"},
+    "audio": {"zh": "音频", "en": "audio"},
+    "video": {"zh": "视频", "en": "video"},
+    "pdf": {"zh": "PDF", "en": "PDF"},
+    "embedding": {"zh": "向量", "en": "embedding"},
+    "3d": {"zh": "3D", "en": "3D"},
+}
+LICENSE_WORDS: dict[str, dict[Lang, str]] = {  # licence values that are words, not names
+    "proprietary": {"zh": "专有", "en": "proprietary"},
+    "varies by size": {"zh": "因尺寸而异", "en": "varies by size"},
 }
 COMMERCIAL_USE: dict[str, dict[Lang, str]] = {
     "yes": {"zh": "可商用", "en": "commercial use allowed"},

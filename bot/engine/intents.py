@@ -53,21 +53,23 @@ class Cues:
         """The values of a group whose phrases mean numbers (months, quarters, halves)."""
         return [value for value in self.values(group) if isinstance(value, int) and not isinstance(value, bool)]
 
+    def _outside(self, group: str, covering: str) -> list[Hit]:
+        """The hits of ``group`` whose phrase is not part of a ``covering`` phrase."""
+        cover = [(hit.start, hit.end) for hit in self.by_group.get(covering, ())]
+        return [
+            hit
+            for hit in self.by_group.get(group, ())
+            if not any(start <= hit.start and hit.end <= end for start, end in cover)
+        ]
+
     def strings_outside(self, group: str, covering: str) -> list[str]:
         """The values of ``group`` whose phrase is not part of a ``covering`` phrase: "图像" inside "图像生成"
         (a capability) is not also the type "image"."""
-        cover = [(hit.start, hit.end) for hit in self.by_group.get(covering, ())]
-        hits = self.by_group.get(group, ())
-        inside = {hit for hit in hits if any(start <= hit.start and hit.end <= end for start, end in cover)}
-        return list(dict.fromkeys(h.value for h in hits if h not in inside and isinstance(h.value, str)))
+        return list(dict.fromkeys(hit.value for hit in self._outside(group, covering) if isinstance(hit.value, str)))
 
     def found_outside(self, group: str, covering: str) -> bool:
         """A phrase of ``group`` that is not part of a ``covering`` phrase ("几" alone, not inside "哪几个")."""
-        cover = [(hit.start, hit.end) for hit in self.by_group.get(covering, ())]
-        return any(
-            not any(start <= hit.start and hit.end <= end for start, end in cover)
-            for hit in self.by_group.get(group, ())
-        )
+        return bool(self._outside(group, covering))
 
     def spans(self) -> list[tuple[int, int]]:
         return [(hit.start, hit.end) for hits in self.by_group.values() for hit in hits]
